@@ -1,0 +1,42 @@
+# The two commands the README names: `make reproduce` and `make test`. Both install into .venv first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SCALE ?= small
+
+.PHONY: install test reproduce export clean-nbs check-clean bench clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: install
+	$(VPY) -m pytest -q -ra tests
+
+reproduce: install
+	$(VENV)/bin/avface prepare ../shared/data/real data/prepared/real --size 256
+
+export: install
+	$(VENV)/bin/nbdev_export
+
+clean-nbs: install
+	$(VENV)/bin/nbdev_clean
+
+# CI contract: on a clean tree, nbdev_clean and nbdev_export change nothing
+check-clean: install
+	$(VENV)/bin/nbdev_clean && $(VENV)/bin/nbdev_export && git diff --exit-code -- nbs avface_nb
+
+bench: install
+	$(VPY) -m avface_nb.bench
+
+# never deletes trained checkpoints
+clean:
+	rm -rf _proc _docs .pytest_cache
