@@ -4,7 +4,7 @@ Developer convenience only (the notebooks in nbs/ are the source of truth). Cell
 `# %%` (code) and `# %% [markdown]` (markdown, lines prefixed with `# `). `# %% tags=["x"]` sets tags.
 Also: `python tools/py2nb.py --back nbs/NN_name.ipynb out.py` writes the percent form of a notebook.
 """
-import json, re, sys
+import hashlib, json, re, sys
 from pathlib import Path
 
 HDR = re.compile(r'^# %%(?P<md> \[markdown\])?(?: tags=(?P<tags>\[.*\]))?\s*$')
@@ -21,7 +21,7 @@ def py2nb(src: str) -> dict:
         cur['lines'].append(line)
     if cur: cells.append(cur)
     out = []
-    for c in cells:
+    for i, c in enumerate(cells):
         lines = c['lines']
         while lines and not lines[-1].strip(): lines.pop()
         while lines and not lines[0].strip(): lines.pop(0)
@@ -30,8 +30,9 @@ def py2nb(src: str) -> dict:
         text = '\n'.join(lines)
         src_lines = [l + '\n' for l in text.split('\n')]; src_lines[-1] = src_lines[-1][:-1]
         meta = {'tags': c['tags']} if c['tags'] else {}
-        if c['md']: out.append(dict(cell_type='markdown', metadata=meta, source=src_lines))
-        else: out.append(dict(cell_type='code', execution_count=None, metadata=meta, outputs=[], source=src_lines))
+        cid = hashlib.sha1(f'{i}:{text}'.encode()).hexdigest()[:8]
+        if c['md']: out.append(dict(cell_type='markdown', id=cid, metadata=meta, source=src_lines))
+        else: out.append(dict(cell_type='code', execution_count=None, id=cid, metadata=meta, outputs=[], source=src_lines))
     return dict(cells=out, metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')),
                 nbformat=4, nbformat_minor=5)
 
