@@ -14,7 +14,7 @@ from .core import InputError, atomic_output
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'FPS_RANGE', 'SR_RANGE', 'Video', 'probe', 'read_audio', 'read_video', 'write_video']
 
-# %% ../nbs/01_io.ipynb #f90289a4
+# %% ../nbs/01_io.ipynb #cad8671c
 VIDEO_EXTS = ('.mp4', '.avi', '.mpg', '.mpeg', '.mov', '.mkv', '.webm', '.m4v')
 FPS_RANGE = (1.0, 240.0)        # frame rates outside this are refused
 SR_RANGE = (4000, 384000)       # input audio sample rates outside this are refused
@@ -40,7 +40,9 @@ def _open(path):
     if not p.exists(): raise InputError(p, 'no such file')
     if p.is_dir(): raise InputError(p, 'is a folder, not a video file')
     try: return av.open(str(p))
-    except Exception as e: raise InputError(p, f'not a readable video container ({type(e).__name__}: {str(e).splitlines()[0][:120]})') from None
+    except Exception as e:
+        why = getattr(e, 'strerror', None) or str(e).splitlines()[0][:120]
+        raise InputError(p, f'not a readable video container ({why})') from None
 
 def _start(stream, first_pts) -> float:
     "Start time in seconds of a stream (first decoded timestamp, else the stream's start_time)."
