@@ -22,7 +22,7 @@ test: install
 	$(VPY) -m pytest -q -ra tests
 
 reproduce: install
-	$(VENV)/bin/avface prepare ../shared/data/real data/prepared/real --size 256
+	bash data_prep/real_clips.sh
 
 export: install
 	$(VENV)/bin/nbdev_export

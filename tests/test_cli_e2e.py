@@ -99,3 +99,9 @@ def test_features_cli(real_dir, tmp_path):
     T = next(z[k].shape[0] for k in keys if 'window' in k)
     fh = next(z[k] for k in keys if 'hog' in k)
     assert fh.shape[1:] == (32, 32, 31) and fh.shape[0] == T
+
+def test_bench_prints_figures(real_dir):
+    clip = sorted(real_dir.glob('pcavs_*.mp4'))[1]
+    r = run('bench', '--clip', clip, '--only', 'decode,detect,mfcc')
+    assert r.returncode == 0, r.stderr
+    for key in ('decode_fps', 'per_frame_fps', 'tracked_fps', 'mean_iou', 'rtf'): assert key in r.stdout, key
