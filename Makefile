@@ -14,6 +14,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 	$(VPY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
 	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	$(VPY) -m avface_nb.weights install
 	touch $(STAMP)
 
 install: $(STAMP)
