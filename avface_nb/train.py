@@ -606,7 +606,7 @@ class TSVQGANStageI(Task):
         out['loss'] = out.pop('total')
         return out
 
-# %% ../nbs/14_train.ipynb #9682d87a
+# %% ../nbs/14_train.ipynb #01baef7f
 LOSSES: dict[str, callable] = {}   # loss type -> constructor(**kwargs) -> module (out, hq, target_idx, target_zq) -> (total, parts)
 
 def register_loss(name: str):
@@ -617,8 +617,7 @@ def register_loss(name: str):
 @register_loss('avfr')
 def avfr_loss(**kw) -> nn.Module:
     "Paper 001 Eq. 6-9 with PGTFormer's code terms: `avface_nb.losses.AVFRLoss(**kw)`."
-    try: from avface_nb.losses import AVFRLoss
-    except ImportError as e: raise AvfaceError(f'the AVFR stage-II loss needs avface_nb.losses.AVFRLoss ({e})') from None
+    from avface_nb.losses import AVFRLoss
     return AVFRLoss(**kw)
 
 def build_loss(spec: dict, cfg: dict|None=None) -> nn.Module:
