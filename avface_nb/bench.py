@@ -13,10 +13,10 @@ from .io import read_video
 from . import face as F, features as X
 
 # %% auto #0
-__all__ = ['BENCHES', 'default_clip', 'bench_decode', 'bench_detect', 'bench_fhog', 'bench_mfcc', 'bench_preprocess', 'register',
-           'run', 'report', 'cli']
+__all__ = ['BENCHES', 'default_clip', 'bench_decode', 'bench_detect', 'bench_fhog', 'bench_mfcc', 'bench_preprocess',
+           'bench_metrics', 'register', 'run', 'report', 'cli']
 
-# %% ../nbs/90_bench.ipynb #62bf866f
+# %% ../nbs/90_bench.ipynb #63f08ab7
 def default_clip() -> Path:
     "The longest shared real clip (a VoxCeleb2-style interview crop), if the shared clips are present."
     cs = real_clips()
@@ -58,12 +58,18 @@ def bench_preprocess(clip, size: int=256, every: int=5, K: int=5, **_) -> dict:
     total = sum(steps.values())
     return dict(frames=v.n, size=size, preprocess_fps=v.n / total, **{f'{k}_s': round(s, 3) for k, s in steps.items()})
 
+def bench_metrics(clip=None, size: int=256, **_) -> dict:
+    "Metric throughput: LPIPS-alex frames/s at 256² on CPU (the costliest per-frame full-reference metric)."
+    from avface_nb.metrics import lpips_benchmark
+    return dict(size=size, lpips_alex_fps=lpips_benchmark(32, size, 'alex'))
+
 BENCHES = {  # name -> (function, [(key, goal description, predicate)])
     'decode': (bench_decode, []),
     'detect': (bench_detect, [('speedup', '≥ 3× (CPU time)', lambda v: v >= 3), ('mean_iou', '≥ 0.9', lambda v: v >= 0.9)]),
     'fhog': (bench_fhog, [('ratio', '≥ 5× skimage', lambda v: v >= 5)]),
     'mfcc': (bench_mfcc, [('rtf', '< 1 (faster than real time)', lambda v: v < 1)]),
     'preprocess': (bench_preprocess, [('preprocess_fps', '≥ 25 frames/s', lambda v: v >= 25)]),
+    'metrics': (bench_metrics, []),
 }
 
 # %% ../nbs/90_bench.ipynb #88cdf085
