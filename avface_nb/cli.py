@@ -10,7 +10,7 @@ from .core import AvfaceError
 # %% auto #0
 __all__ = ['COMMANDS', 'usage', 'main']
 
-# %% ../nbs/99_cli.ipynb #cc7de415
+# %% ../nbs/99_cli.ipynb #b1fd1467
 COMMANDS = {  # subcommand -> (module, one-line help)
     'prepare':  ('avface_nb.data',     'turn a folder of videos into the on-disk training format'),
     'degrade':  ('avface_nb.degrade',  'degrade a video with a named preset (CRF, blur, down-sampling, noise, VFHQ chain)'),
@@ -18,6 +18,9 @@ COMMANDS = {  # subcommand -> (module, one-line help)
     'bench':    ('avface_nb.bench',    'throughput figures of the preprocessing (and later the models)'),
     'synth':    ('avface_nb.synth',    'generate the built-in synthetic talking-face corpus'),
     'metrics':  ('avface_nb.metrics',  'compare a restored video with its reference'),
+    'train':    ('avface_nb.train',    'train a model from a YAML config (stages, checkpoints, --resume, DDP under torchrun)'),
+    'restore':  ('avface_nb.restore',  'restore the face in a video with a trained checkpoint, keeping its audio'),
+    'report':   ('avface_nb.report',   'run a report notebook with papermill into reports/html'),
 }
 
 def usage() -> str:
