@@ -225,36 +225,44 @@ class TSVQGAN(nn.Module):
         e, loss = self._encode(x)
         return self.decode(e.z_q, modulate), loss, dict(indices=e.indices, **codebook_stats(e.indices, self.quantizer.n_codes))
 
-# %% ../nbs/11_tsvqgan.ipynb #98172d89
+# %% ../nbs/11_tsvqgan.ipynb #b7046942
 def _frames(x): return rearrange(x, 'b t c h w -> (b t) c h w') if x.ndim == 5 else x
 
 class StageILoss(nn.Module):
     "PGTFormer Stage I objective (Eq. 5 + VQ terms): w_l1·L1 + w_per·perceptual + w_adv·adversarial + w_vq·VQ."
     def __init__(self, w_l1: float=1.0, w_per: float=1.0, w_adv: float=0.75, w_vq: float=1.0, # Eq. 5 weights; VQ term
-                 perceptual: bool=True, # use the VGG16 perceptual term when its weights are installed
-                 per_layers: tuple=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'),
+                 perceptual='lpips', # 'lpips' (LPIPS-vgg, default), 'vgg' (raw VGG16 feature MSE) or False
+                 per_layers: tuple=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'), # for perceptual='vgg'
                  gan: str='ns', # 'ns' (Eq. 5's log form, non-saturating) or 'hinge'
                  adaptive: bool=False, # scale w_adv by VQGAN's adaptive weight (needs last_layer)
                  weights_dest=None, # weights folder (default weights_dir())
                  ):
         super().__init__()
         if gan not in GAN_LOSSES: raise ValueError(f'unknown gan loss {gan!r} ({", ".join(GAN_LOSSES)})')
+        if perceptual is True: perceptual = 'lpips'
+        if perceptual not in (False, None, 'lpips', 'vgg'): raise ValueError(f'unknown perceptual {perceptual!r} (lpips, vgg, False)')
         self.w_l1, self.w_per, self.w_adv, self.w_vq, self.gan, self.adaptive = w_l1, w_per, w_adv, w_vq, gan, adaptive
-        self.vgg, self.per_status = None, 'off'
+        self.vgg, self.lpips, self.per_status = None, None, 'off'
         if perceptual and w_per:
             try:
-                from avface_nb.weights import vgg16_features
-                self.vgg = vgg16_features(tuple(per_layers), dest=weights_dest)
-                self.per_status = 'vgg16 (ImageNet; the paper uses VGG19)'
+                if perceptual == 'lpips':
+                    from avface_nb.weights import LPIPS
+                    self.lpips = LPIPS('vgg', dest=weights_dest)
+                    self.per_status = 'LPIPS-vgg v0.1 (VGG16 ImageNet; the paper uses VGG19)'
+                else:
+                    from avface_nb.weights import vgg16_features
+                    self.vgg = vgg16_features(tuple(per_layers), dest=weights_dest)
+                    self.per_status = 'vgg16 feature MSE (ImageNet; the paper uses VGG19)'
             except Exception as e:   # WeightsMissing, or the weights module unavailable
                 self.per_status = f'n/a ({e})'
                 warnings.warn(f'StageILoss: perceptual term disabled: {e}')
 
     @property
-    def perceptual_enabled(self) -> bool: return self.vgg is not None
+    def perceptual_enabled(self) -> bool: return self.vgg is not None or self.lpips is not None
 
     def perceptual(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        "Sum over VGG layers of the mean squared feature difference (inputs in [0,1])."
+        "LPIPS-vgg (mean over frames), or the sum over VGG layers of the mean squared feature difference (inputs in [0,1])."
+        if self.lpips is not None: return self.lpips(_frames(a), _frames(b)).mean()
         fa, fb = self.vgg(_frames(a)), self.vgg(_frames(b))
         return sum(F.mse_loss(x, y) for x, y in zip(fa, fb))
 
@@ -268,7 +276,7 @@ class StageILoss(nn.Module):
         l1 = (x_h - x_r).abs().mean()
         parts = dict(l1=l1, vq=vq_loss)
         total = self.w_l1 * l1 + self.w_vq * vq_loss
-        if self.vgg is not None:
+        if self.perceptual_enabled:
             parts['per'] = self.perceptual(x_h, x_r); total = total + self.w_per * parts['per']
         if disc is not None and self.w_adv:
             g = GAN_LOSSES[self.gan][1](disc(_frames(x_r)))
