@@ -540,7 +540,7 @@ class Task:
         c = self.scfg.get('grad_clip')
         if c: torch.nn.utils.clip_grad_norm_([p for g in self.optims[opt].param_groups for p in g['params']], c)
 
-# %% ../nbs/14_train.ipynb #e753e385
+# %% ../nbs/14_train.ipynb #870bb406
 def tsvqgan_config(cfg: dict) -> dict:
     "TS-VQGAN constructor arguments from a config: `model` (type tsvqgan) or `model.tsvqgan`; preset = scale by default."
     m = cfg['model'] if cfg['model'].get('type') == 'tsvqgan' else (cfg['model'].get('tsvqgan') or {})
@@ -562,7 +562,9 @@ class TSVQGANStageI(Task):
     defaults = dict(loss=dict(w_l1=1.0, w_per=1.0, w_adv=0.75, w_vq=1.0, gan='ns', perceptual=True, adaptive=False),
                     disc=dict(ndf=64, n_layers=3, norm='bn'), disc_start=0)
     scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2), data=dict(frames=4)),
-                      'small': dict(disc=dict(ndf=32, n_layers=3), data=dict(frames=4), batch=4, steps=400),   # ≈2 s/step on 1 CPU core
+                      # small: adversarial term from half-way (VQGAN's practice: reconstruct first), LPIPS on every other frame
+                      'small': dict(disc=dict(ndf=32, n_layers=3), data=dict(frames=4), batch=4, steps=600, disc_start=300,
+                                    loss=dict(per_stride=2)),
                       'paper': dict(data=dict(frames=6))}
     data_fixed = dict(degrade=None, audio=False, hog=False, interference=None)
 

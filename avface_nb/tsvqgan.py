@@ -225,7 +225,7 @@ class TSVQGAN(nn.Module):
         e, loss = self._encode(x)
         return self.decode(e.z_q, modulate), loss, dict(indices=e.indices, **codebook_stats(e.indices, self.quantizer.n_codes))
 
-# %% ../nbs/11_tsvqgan.ipynb #b7046942
+# %% ../nbs/11_tsvqgan.ipynb #130770ee
 def _frames(x): return rearrange(x, 'b t c h w -> (b t) c h w') if x.ndim == 5 else x
 
 class StageILoss(nn.Module):
@@ -236,8 +236,10 @@ class StageILoss(nn.Module):
                  gan: str='ns', # 'ns' (Eq. 5's log form, non-saturating) or 'hinge'
                  adaptive: bool=False, # scale w_adv by VQGAN's adaptive weight (needs last_layer)
                  weights_dest=None, # weights folder (default weights_dir())
+                 per_stride: int=1, # perceptual term on every `per_stride`-th frame of a clip (CPU budget; 1 = all)
                  ):
         super().__init__()
+        self.per_stride = max(1, int(per_stride))
         if gan not in GAN_LOSSES: raise ValueError(f'unknown gan loss {gan!r} ({", ".join(GAN_LOSSES)})')
         if perceptual is True: perceptual = 'lpips'
         if perceptual not in (False, None, 'lpips', 'vgg'): raise ValueError(f'unknown perceptual {perceptual!r} (lpips, vgg, False)')
@@ -262,6 +264,7 @@ class StageILoss(nn.Module):
 
     def perceptual(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         "LPIPS-vgg (mean over frames), or the sum over VGG layers of the mean squared feature difference (inputs in [0,1])."
+        if a.ndim == 5 and self.per_stride > 1: a, b = a[:, ::self.per_stride], b[:, ::self.per_stride]
         if self.lpips is not None: return self.lpips(_frames(a), _frames(b)).mean()
         fa, fb = self.vgg(_frames(a)), self.vgg(_frames(b))
         return sum(F.mse_loss(x, y) for x, y in zip(fa, fb))
