@@ -23,7 +23,7 @@ __all__ = ['BASICVSRPP_PRESETS', 'BRANCHES', 'VQFR_PRESETS', 'RESTORERS', 'defor
            'TextureWarp', 'VQFRStyle', 'vqfr_figures', 'charbonnier', 'photometric_loss', 'basicvsrpp_config',
            'build_basicvsrpp', 'BasicVSRPPTask', 'VQFRLoss', 'vqfr_config', 'build_vqfr', 'VQFRStage',
            'restore_clip_basicvsrpp', 'restore_clip_vqfr', 'restore', 'basicvsrpp_checkpoint_restorer',
-           'vqfr_checkpoint_restorer']
+           'vqfr_checkpoint_restorer', 'basicvsrpp_method', 'vqfr_method']
 
 # %% ../nbs/30_baselines.ipynb #89486470
 def _pair(v) -> tuple[int, int]: return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
@@ -685,7 +685,7 @@ def restore(model: nn.Module, # BasicVSRPP or VQFRStyle (e.g. from `avface_nb.tr
         if isinstance(model, cls): return fn(model, lq_frames, **kw)
     raise TypeError(f'no baseline restorer for {type(model).__name__} (baselines: {", ".join(c.__name__ for c in RESTORERS)})')
 
-# %% ../nbs/30_baselines.ipynb #ddf283fb
+# %% ../nbs/30_baselines.ipynb #1f850d89
 def _restorer_from_checkpoint(ckpt, kind: str, size: int|None, fn_of):
     from avface_nb.restore import Restorer
     ck = load_checkpoint(ckpt, expect_kind=kind)
@@ -710,6 +710,34 @@ def basicvsrpp_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None,
 def vqfr_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `vqfr` method of `avface restore`: the trained VQFR-style model of a checkpoint."
     return _restorer_from_checkpoint(ckpt, 'vqfr', size, lambda m: (lambda crops, windows=None, fhog=None: restore_clip_vqfr(m, crops)))
+
+def _clip_lq(clip: dict) -> np.ndarray:
+    lq, hq = clip['lq'], clip.get('hq')
+    if hq is not None and lq.shape[1:3] != hq.shape[1:3]:
+        from avface_nb.degrade import resize
+        lq = resize(lq, hq.shape[1:3])
+    return lq
+
+def basicvsrpp_method(ckpt, # a `basicvsrpp` checkpoint
+                      chunk: int=32, overlap: int=8, **_):
+    "Evaluation method: test clip dict (with 'lq' T×S×S×3 uint8) -> frames restored by the checkpoint's BasicVSR++."
+    model = BasicVSRPPTask.from_checkpoint(load_checkpoint(ckpt, expect_kind='basicvsrpp'))
+    def fn(clip): return restore_clip_basicvsrpp(model, _clip_lq(clip), chunk, overlap, name=clip.get('clip_id', '<clip>'))
+    fn.model = model
+    return fn
+
+def vqfr_method(ckpt, # a `vqfr` checkpoint
+                chunk: int=16, **_):
+    "Evaluation method: test clip dict -> frames restored one by one by the checkpoint's VQFR-style model."
+    model = VQFRStage.from_checkpoint(load_checkpoint(ckpt, expect_kind='vqfr'))
+    def fn(clip): return restore_clip_vqfr(model, _clip_lq(clip), chunk, name=clip.get('clip_id', '<clip>'))
+    fn.model = model
+    return fn
+
+try:
+    from avface_nb.evaluate import METHOD_BUILDERS as _METHOD_BUILDERS
+    _METHOD_BUILDERS.update(basicvsrpp=basicvsrpp_method, vqfr=vqfr_method)
+except ImportError: pass
 
 try:
     from avface_nb.restore import register_method as _register_method
