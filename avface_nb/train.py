@@ -916,7 +916,13 @@ def cli(argv: list[str]|None=None) -> int:
             print(f"{st}: {r['status']} ({r['step']} steps{extra}) -> {r['path']}")
     return 0
 
-# %% ../nbs/14_train.ipynb #39e53111
+# %% ../nbs/14_train.ipynb #73a27f79
+from . import baselines as _baselines   # registers the 'basicvsrpp' and 'vqfr' tasks
+import avface_nb.train as _lib
+TASKS.update({k: v for k, v in _lib.TASKS.items() if k not in TASKS})
+DEFAULT_STAGES.update(basicvsrpp=['basicvsrpp'], vqfr=['tsvqgan', 'vqfr'])
+
+# %% ../nbs/14_train.ipynb #119837cd
 #| eval: false
 if __name__ == '__main__':
     try: sys.exit(cli())
