@@ -10,7 +10,8 @@ import pandas as pd
 from .core import InputError, repo_root, SEED
 
 # %% auto #0
-__all__ = ['CORPORA', 'PAPER_001', 'ensure_corpus', 'train_run', 'final_ckpt', 'paper_table']
+__all__ = ['CORPORA', 'ABLATION_NAMES', 'PAPER_001', 'ensure_corpus', 'train_run', 'final_ckpt', 'avfr_runs', 'landmarks_fn',
+           'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #ab738672
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
@@ -57,7 +58,35 @@ def final_ckpt(res: dict, stage: str) -> Path:
     "Path of a stage's checkpoint in `train_run`'s result."
     return Path(res[stage]['path'])
 
-# %% ../nbs/45_experiments.ipynb #475986bd
+# %% ../nbs/45_experiments.ipynb #66efb413
+ABLATION_NAMES = {'full': 'Full Model', 'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing',
+                  'cnn2d': 'w/ 2D-CNN (no temporal)', 'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7',
+                  'no_interference': 'w/o Interference M'}
+
+def avfr_runs(scale: str, corpus, # prepared corpus
+              ablations=('full',), # keys of avfr.ABLATIONS
+              seed: int=SEED, progress: bool=False) -> dict[str, Path]:
+    "Train (or reuse) AVFR and the given ablations at one seed; returns {ablation: stage-II checkpoint}."
+    from avface_nb.train import avfr_ablation
+    sfx = '' if seed == SEED else f'_seed{seed}'
+    full = train_run('avfr', scale, corpus, f'avfr{sfx}', [f'train.seed={seed}'], progress)
+    out = {'full': final_ckpt(full, 'avfr')}
+    s1 = final_ckpt(full, 'tsvqgan')
+    for a in ablations:
+        if a == 'full': continue
+        r = train_run('avfr', scale, corpus, f'avfr_{a}{sfx}', [f'train.seed={seed}', f'train.tsvqgan.ckpt={s1}', *avfr_ablation(a)], progress)
+        out[a] = final_ckpt(r, 'avfr')
+    return {a: out[a] for a in ablations}
+
+def landmarks_fn(data: str='synthetic'):
+    "The landmark detector for LMD/TLME: ours trained on the synthetic corpus for synthetic data (when shipped), else dlib (None)."
+    if data != 'synthetic': return None
+    try:
+        from avface_nb.landmarks import SynthLandmarks
+        return SynthLandmarks()
+    except Exception: return None
+
+# %% ../nbs/45_experiments.ipynb #0d0fe7af
 PAPER_001 = {
     'table1_2': pd.DataFrame({'method': ['BasicVSR++', 'VQFR', 'AVFR (Ours)'],
                               'PSNR': ['25.62±0.09', '25.89±0.08', '26.35±0.06'],
