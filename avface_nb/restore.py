@@ -477,7 +477,7 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
                 fallback_frames=int(track.fallback.sum()), chunk=chunk, overlap=overlap, smooth=bool(R.info.get('smooth', False)),
                 times={k: round(v, 3) for k, v in times.items()}, seconds=round(total, 3), restore_fps=T / total)
 
-# %% ../nbs/15_restore.ipynb #4b8aac5f
+# %% ../nbs/15_restore.ipynb #4984efeb
 def _summary(r: dict) -> str:
     a = r['audio']
     if a['mode'] == 'copied': aud = f"audio copied ({a['input']['codec']} {a['input']['rate']} Hz, {a['input']['channels']} ch, no re-encode)"
@@ -508,6 +508,7 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--allow-silent', action='store_true', help='restore a video without audio, giving the model silence')
     p.add_argument('--size', type=int, help="crop side in pixels (default: the checkpoint's; 256 for none)")
     p.add_argument('--crf', type=float, default=FINAL_CRF, help=f'x264 CRF of OUT (default {FINAL_CRF}, near-lossless)')
+    p.add_argument('--preset', default='medium', help='x264 speed preset of OUT (default medium; ultrafast … veryslow)')
     p.add_argument('--even', action='store_true', help='odd-sized input: pad to even 4:2:0 (plays everywhere) instead of keeping the size in 4:4:4')
     p.add_argument('--reencode-audio', action='store_true', help='re-encode AAC/MP3 audio too instead of copying its packets')
     p.add_argument('--threads', type=int, help='torch CPU threads')
@@ -520,7 +521,7 @@ def cli(argv: list[str]|None=None) -> int:
         import torch
         torch.set_num_threads(a.threads)
     r = restore_video(a.input, a.output, a.ckpt, a.method, every=a.every, chunk=a.chunk, overlap=a.overlap, smooth=not a.no_smooth,
-                      allow_silent=a.allow_silent, size=a.size, crf=a.crf, even=a.even, audio_copy=False if a.reencode_audio else None,
+                      allow_silent=a.allow_silent, size=a.size, crf=a.crf, preset=a.preset, even=a.even, audio_copy=False if a.reencode_audio else None,
                       progress=not a.no_progress)
     if r['audio'].get('note') and a.allow_silent: print(f"warning: {a.input}: {r['audio']['note']}", file=sys.stderr)
     if r['padded']: print(f"note: {a.input} has an odd frame size {'x'.join(map(str, r['in_size']))}: padded to "
