@@ -385,7 +385,7 @@ def load_config(path, # YAML config file
     user.setdefault('name', Path(path).stem); user['source'] = str(path)
     return resolve_config(user, path)
 
-# %% ../nbs/14_train.ipynb #d5cbdad9
+# %% ../nbs/14_train.ipynb #2e8b5a04
 CKPT_FORMAT = 'avface-checkpoint'
 
 def rng_state() -> dict:
@@ -418,7 +418,7 @@ def load_checkpoint(path, # a checkpoint file
     path = Path(path)
     if not path.is_file(): raise InputError(path, 'no such checkpoint file')
     if not zipfile.is_zipfile(path):   # every checkpoint torch.save writes is a zip archive
-        raise InputError(path, 'not a readable checkpoint (not a torch zip archive: corrupted, truncated or another kind of file)')
+        raise InputError(path, 'not a readable checkpoint (truncated or corrupted file: not a torch zip archive)')
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError) as e:
         why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
