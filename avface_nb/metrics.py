@@ -400,7 +400,7 @@ def fvd(restored_videos, reference_videos, # lists of `(T,H,W,3)` uint8 videos
     if len(fa) < 2 or len(fb) < 2: raise MetricUnavailable(f'FVD needs at least 2 clips of {clip} frames per side (got {len(fa)}, {len(fb)})')
     return frechet_distance(*gaussian_stats(fa), *gaussian_stats(fb))
 
-# %% ../nbs/08_metrics.ipynb #af5bf2cc
+# %% ../nbs/08_metrics.ipynb #599a87d5
 METRICS = {  # key -> (table name, better, what)
     'psnr': ('PSNR', 'higher', 'dB, whole frame'),
     'ssim': ('SSIM', 'higher', 'whole frame'),
@@ -411,8 +411,8 @@ METRICS = {  # key -> (table name, better, what)
     'ssim_mouth': ('SSIM(mouth)', 'higher', 'mouth box'),
     'ms_ssim_mouth': ('MS-SSIM(mouth)', 'higher', 'mouth box, fewer scales'),
     'lpips_alex_mouth': ('LPIPS(alex, mouth)', 'lower', 'mouth box'),
-    'lmd': ('LMD', 'lower', 'px, dlib 68 points'),
-    'tlme': ('TLME', 'lower', 'px, dlib 68 points'),
+    'lmd': ('LMD', 'lower', 'px, 68 points'),     # the table name gets the detector: LMD(dlib), LMD(synth-det)
+    'tlme': ('TLME', 'lower', 'px, 68 points'),
     'msrl': ('MSRL', 'higher', 'dB, frame differences at 3 scales'),
     'deg_dlib': ('Deg(dlib)', 'lower', 'degrees, dlib 128-D identity'),
     'niqe': ('NIQE', 'lower', 'no-reference, restored only'),
@@ -487,6 +487,7 @@ def evaluate_pair(restored, reference, # `(T,H,W,3)` in [0, data_range]
     from tqdm.auto import tqdm
     for k in tqdm(metrics, desc='metrics', disable=None if progress is None else not progress, leave=False):
         name, better, what = METRICS[k]
+        if k in ('lmd', 'tlme'): name = f"{name}({getattr(landmarks_fn, 'name', 'custom') if landmarks_fn else 'dlib'})"  # say which detector
         try: v, note = _compute(k, p), what
         except NA_ERRORS as e: v, note = float('nan'), f'n/a ({e})'
         if k == 'ms_ssim_mouth' and 'mouth' in p._cache and not isinstance(p._cache['mouth'], Exception):
