@@ -14,9 +14,10 @@ from .core import InputError, atomic_output, repo_root
 __all__ = ['REPORTS', 'BANNERS', 'reports_dir', 'load_params', 'git_commit', 'banner', 'show_banner', 'save_table', 'verdict',
            'run_report', 'write_index', 'cli']
 
-# %% ../nbs/50_report.ipynb #9dc87ff1
+# %% ../nbs/50_report.ipynb #3aeb79cd
 REPORTS = {  # name -> one-line description (the notebook is reports/<name>.ipynb)
     '001_table1_2': 'AVFR vs BasicVSR++ vs VQFR on PSNR, SSIM, LPIPS, TLME (+ mouth PSNR) (paper 001, Tables 1-2)',
+    '001_table5': 'AVFR: MFCC segment K = 3 / 5 / 7 and interference from other videos vs permuted segments (paper 001, Table 5)',
     '001_table3_4': 'AVFR ablations: full vs w/o audio, w/o temporal smoothing, 2D-CNN (paper 001, Tables 3-4)',
 }
 
