@@ -515,7 +515,7 @@ class BasicVSRPPTask(Task):
         logs['loss'] = float(loss.detach())
         return logs
 
-# %% ../nbs/30_baselines.ipynb #4242f33b
+# %% ../nbs/30_baselines.ipynb #00d82fd9
 class VQFRLoss(nn.Module):
     "w_pixel·L1(main) + w_per·perceptual(main) + w_latent·MSE(z_e, HQ z_q) + w_code·code CE + w_tex·L1(texture)."
     def __init__(self, w_pixel: float=1.0, w_per: float=1.0, w_latent: float=1.0, w_code: float=1.0, w_tex: float=1.0,
@@ -585,13 +585,7 @@ class VQFRStage(Task):
         _check_loss_keys(cls, cfg, path, {**cls.defaults['loss'], 'per_layers': None, 'weights_dest': None})
 
     def setup(self):
-        st = self.scfg['vqgan_stage']
-        if st not in self.prev:
-            raise InputError(_where(self.cfg), f"stage {self.name!r} needs a trained TS-VQGAN: run stage {st!r} before it "
-                                               f"(train.stages) or give its checkpoint as train.{st}.ckpt")
-        ck = load_checkpoint(self.prev[st]['path'], expect_kind='tsvqgan')
-        self.vqgan_config = ck['model_config']
-        self.modules = dict(model=build_vqfr(self.model_config(self.cfg), TSVQGANStageI.from_checkpoint(ck), self.cfg))
+        self.modules = dict(model=build_vqfr(self.model_config(self.cfg), self.stage_one(), self.cfg))
         self.optim_groups = dict(g=['model'])
         self.frozen_parts = ['model.vqgan']
         self.loss = construct(VQFRLoss, self.scfg['loss'], f'train.{self.name}.loss', self.cfg).to(self.device)

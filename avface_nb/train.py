@@ -434,7 +434,7 @@ def load_checkpoint(path, # a checkpoint file
                                f"expected kind {' or '.join(want)}")
     return ck
 
-# %% ../nbs/14_train.ipynb #ea19da37
+# %% ../nbs/14_train.ipynb #3e922db9
 def _where(cfg: dict) -> str: return cfg.get('source') or f"config {cfg.get('name') or ''}".strip()
 
 def construct(f, kw: dict, what: str, cfg: dict):
@@ -505,6 +505,16 @@ class Task:
         skip = {'ckpt_every', 'log_every', 'workers', 'threads', 'device', 'steps', 'epochs', 'ckpt'}
         return plain(dict(task=cls.name, model=cls.model_config(cfg), data=cls.dataset_args(cfg, scfg),
                           train={k: v for k, v in scfg.items() if k not in skip | {'data'}}))
+
+    def stage_one(self):
+        "The TS-VQGAN of the stage named by `train.<stage>.vqgan_stage` (sets `self.vqgan_config`); refused when absent."
+        st = self.scfg['vqgan_stage']
+        if st not in self.prev:
+            raise InputError(_where(self.cfg), f"stage {self.name!r} needs a trained TS-VQGAN: run stage {st!r} before it "
+                                               f"(train.stages) or give its checkpoint as train.{st}.ckpt")
+        ck = load_checkpoint(self.prev[st]['path'], expect_kind='tsvqgan')
+        self.vqgan_config = ck['model_config']
+        return TSVQGANStageI.from_checkpoint(ck)
 
     def train_mode(self):
         "Trained modules in train mode; frozen modules and parts in eval mode."
@@ -610,7 +620,7 @@ class TSVQGANStageI(Task):
         out['loss'] = out.pop('total')
         return out
 
-# %% ../nbs/14_train.ipynb #01baef7f
+# %% ../nbs/14_train.ipynb #bd7a3e47
 LOSSES: dict[str, callable] = {}   # loss type -> constructor(**kwargs) -> module (out, hq, target_idx, target_zq) -> (total, parts)
 
 def register_loss(name: str):
@@ -679,13 +689,7 @@ class AVFRStageII(Task):
                 'interference': mc['interference'] if mc['audio'] else None}
 
     def setup(self):
-        st = self.scfg['vqgan_stage']
-        if st not in self.prev:
-            raise InputError(_where(self.cfg), f"stage {self.name!r} needs a trained TS-VQGAN: run stage {st!r} before it "
-                                         f"(train.stages) or give its checkpoint as train.{st}.ckpt")
-        ck = load_checkpoint(self.prev[st]['path'], expect_kind='tsvqgan')
-        self.vqgan_config = ck['model_config']
-        vq = TSVQGANStageI.from_checkpoint(ck)
+        vq = self.stage_one()
         self.modules = dict(model=build_avfr(self.model_config(self.cfg), vq, self.cfg))
         self.optim_groups = dict(g=['model'])
         self.frozen_parts = ['model.vqgan']
