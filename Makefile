@@ -22,8 +22,11 @@ install: $(STAMP)
 test: install
 	$(VPY) -m pytest -q -ra tests
 
+# every report of REPORTS at $(SCALE): trains what runs/$(SCALE)/ lacks (once, cached by configuration hash),
+# evaluates, writes reports/html/. RETRAIN=1 removes runs/$(SCALE)/ first (every model trained again from seed 42).
 reproduce: install
-	bash data_prep/real_clips.sh
+	@if [ "$(RETRAIN)" = 1 ]; then echo "RETRAIN=1: removing runs/$(SCALE)/"; rm -rf runs/$(SCALE); fi
+	$(VENV)/bin/avface report all --scale $(SCALE)
 
 export: install
 	$(VENV)/bin/nbdev_export

@@ -10,10 +10,10 @@ import pandas as pd
 from .core import InputError, repo_root, SEED
 
 # %% auto #0
-__all__ = ['CORPORA', 'ABLATION_NAMES', 'PAPER_001', 'ensure_corpus', 'train_run', 'final_ckpt', 'avfr_runs', 'landmarks_fn',
-           'paper_table']
+__all__ = ['CORPORA', 'REAL', 'ABLATION_NAMES', 'PAPER_001', 'ensure_corpus', 'ensure_real', 'train_run', 'final_ckpt',
+           'avfr_runs', 'publish_ckpt', 'landmarks_fn', 'paper_table']
 
-# %% ../nbs/45_experiments.ipynb #ab738672
+# %% ../nbs/45_experiments.ipynb #85e32fc0
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
     'small': dict(speakers=24, clips=3, seconds=4.0, size=128, crop=64, synth='data/synth', prepared='data/prepared/synth'),
@@ -23,8 +23,9 @@ CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
 def ensure_corpus(scale: str, # smoke | small | paper
                   data: str='synthetic', # 'synthetic' or the path of a prepared corpus
                   seed: int=SEED, progress: bool=False) -> Path:
-    "The prepared corpus for `scale`: generated and prepared once (synthetic), or checked (a given path)."
+    "The prepared corpus for `scale`: generated and prepared once (synthetic or 'real'), or checked (a given path)."
     root = repo_root()
+    if data == 'real': return ensure_real(scale, seed=seed, progress=progress)
     if data != 'synthetic':
         p = Path(data); p = p if p.is_absolute() else root/p
         if not (p/'index.json').exists(): raise InputError(p, 'not a prepared corpus (no index.json): run avface prepare on your videos')
@@ -40,7 +41,26 @@ def ensure_corpus(scale: str, # smoke | small | paper
     prepare(syn, prep, size=c['crop'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #f4c8475e
+# %% ../nbs/45_experiments.ipynb #2536cd79
+REAL = dict(src='../shared/data/real', split='8,0,3')   # 8 train / 0 val / 3 test clips (speakers)
+
+def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale]['crop'])
+                src=None, # folder of the real clips (default: $AVFACE_REAL or ../shared/data/real)
+                dest=None, # prepared folder (default: data/prepared/real_<crop>)
+                seed: int=SEED, progress: bool=False) -> Path:
+    "The shared real clips prepared once at the scale's crop size, split 8 train / 3 test."
+    import os
+    from avface_nb.data import prepare
+    root = repo_root()
+    src = Path(src or os.environ.get('AVFACE_REAL') or root/REAL['src'])
+    crop = CORPORA[scale]['crop']
+    prep = Path(dest) if dest else root/'data'/'prepared'/f'real_{crop}'
+    if (prep/'index.json').exists(): return prep
+    if not src.is_dir(): raise InputError(src, 'the real clips are absent (expected ../shared/data/real beside the repository, or set AVFACE_REAL)')
+    prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
+    return prep
+
+# %% ../nbs/45_experiments.ipynb #3d103234
 def train_run(config: str, # config file (e.g. configs/avfr_small.yaml) or model type ('avfr' → configs/avfr_<scale>.yaml)
               scale: str, corpus, # prepared corpus folder
               name: str, # run name (folder under runs/<scale>/)
@@ -58,25 +78,42 @@ def final_ckpt(res: dict, stage: str) -> Path:
     "Path of a stage's checkpoint in `train_run`'s result."
     return Path(res[stage]['path'])
 
-# %% ../nbs/45_experiments.ipynb #66efb413
+# %% ../nbs/45_experiments.ipynb #8b904c90
 ABLATION_NAMES = {'full': 'Full Model', 'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing',
                   'cnn2d': 'w/ 2D-CNN (no temporal)', 'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7',
                   'no_interference': 'w/o Interference M'}
 
 def avfr_runs(scale: str, corpus, # prepared corpus
               ablations=('full',), # keys of avfr.ABLATIONS
-              seed: int=SEED, progress: bool=False) -> dict[str, Path]:
+              seed: int=SEED, progress: bool=False,
+              prefix: str='', # run-name prefix (e.g. 'real_' for models trained on the real clips)
+              ) -> dict[str, Path]:
     "Train (or reuse) AVFR and the given ablations at one seed; returns {ablation: stage-II checkpoint}."
     from avface_nb.train import avfr_ablation
     sfx = '' if seed == SEED else f'_seed{seed}'
-    full = train_run('avfr', scale, corpus, f'avfr{sfx}', [f'train.seed={seed}'], progress)
+    full = train_run('avfr', scale, corpus, f'{prefix}avfr{sfx}', [f'train.seed={seed}'], progress)
     out = {'full': final_ckpt(full, 'avfr')}
     s1 = final_ckpt(full, 'tsvqgan')
     for a in ablations:
         if a == 'full': continue
-        r = train_run('avfr', scale, corpus, f'avfr_{a}{sfx}', [f'train.seed={seed}', f'train.tsvqgan.ckpt={s1}', *avfr_ablation(a)], progress)
+        r = train_run('avfr', scale, corpus, f'{prefix}avfr_{a}{sfx}', [f'train.seed={seed}', f'train.tsvqgan.ckpt={s1}', *avfr_ablation(a)], progress)
         out[a] = final_ckpt(r, 'avfr')
     return {a: out[a] for a in ablations}
+
+def publish_ckpt(ckpt, # a trained checkpoint
+                 name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
+                 scale: str, # smoke checkpoints are never published
+                 max_mb: float=20.) -> Path|None:
+    "Copy a checkpoint to `checkpoints/NAME` (atomically) for `avface restore --ckpt`; skipped at smoke scale or above `max_mb`."
+    import shutil
+    from avface_nb.core import atomic_output
+    ckpt = Path(ckpt)
+    mb = ckpt.stat().st_size / 2**20
+    if scale == 'smoke' or mb > max_mb: return None
+    dest = repo_root()/'checkpoints'/name
+    dest.parent.mkdir(exist_ok=True)
+    with atomic_output(dest) as tmp: shutil.copyfile(ckpt, tmp)
+    return dest
 
 def landmarks_fn(data: str='synthetic'):
     "The landmark detector for LMD/TLME: ours trained on the synthetic corpus for synthetic data (when shipped), else dlib (None)."
@@ -86,7 +123,7 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #0d0fe7af
+# %% ../nbs/45_experiments.ipynb #fa3796ee
 PAPER_001 = {
     'table1_2': pd.DataFrame({'method': ['BasicVSR++', 'VQFR', 'AVFR (Ours)'],
                               'PSNR': ['25.62±0.09', '25.89±0.08', '26.35±0.06'],

@@ -19,6 +19,7 @@ REPORTS = {  # name -> one-line description (the notebook is reports/<name>.ipyn
     '001_table1_2': 'AVFR vs BasicVSR++ vs VQFR on PSNR, SSIM, LPIPS, TLME (+ mouth PSNR) (paper 001, Tables 1-2)',
     '001_table5': 'AVFR: MFCC segment K = 3 / 5 / 7 and interference from other videos vs permuted segments (paper 001, Table 5)',
     '001_table3_4': 'AVFR ablations: full vs w/o audio, w/o temporal smoothing, 2D-CNN (paper 001, Tables 3-4)',
+    '001_realclips': 'AVFR (with and without audio), BasicVSR++ and VQFR trained on 8 real clips, tested on 3; synthetic-trained models too',
 }
 
 def reports_dir() -> Path:
