@@ -378,10 +378,14 @@ class AVFR(nn.Module):
                 flows: torch.Tensor|None=None, # (B,T,4,S,S) precomputed TFR flows (default: clip_flows(lq))
                 smooth_flows: torch.Tensor|None=None, # (B,T-1,2,S,S) precomputed F_{t+1→t} for Eq. 4
                 soft: bool|None=None, # also return z_soft (default: in training mode)
+                decode: bool=True, # False: predictor only (logits, indices, z_soft, features; no decoder, TFR or smoothing)
                 ) -> dict:
         "Restore a clip: the `predict` outputs plus decoded, out, z_soft, flows."
         c = self.cfg
         out = self.predict(lq, fhog, mfcc_win, mfcc_neg)
+        if not decode:                       # a predictor-only training step: code CE, latent L2 and Eq. 7 need no decoder
+            out['z_soft'] = self.soft_codes(out['logits'])
+            return out
         z = self.vqgan.lookup(out['indices'])
         if soft or (soft is None and self.training) or c.straight_through:
             out['z_soft'] = zs = self.soft_codes(out['logits'])

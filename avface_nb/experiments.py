@@ -41,22 +41,22 @@ def ensure_corpus(scale: str, # smoke | small | paper
     prepare(syn, prep, size=c['crop'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #2536cd79
-REAL = dict(src='../shared/data/real', split='8,0,3')   # 8 train / 0 val / 3 test clips (speakers)
+# %% ../nbs/45_experiments.ipynb #7a723032
+REAL = dict(split='8,0,3')   # 8 train / 0 val / 3 test clips (speakers)
 
 def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale]['crop'])
-                src=None, # folder of the real clips (default: $AVFACE_REAL or ../shared/data/real)
+                src=None, # folder of the real clips (default: core.real_clips_dir(): $AVFACE_REAL_DIR or ../shared/data/real)
                 dest=None, # prepared folder (default: data/prepared/real_<crop>)
                 seed: int=SEED, progress: bool=False) -> Path:
     "The shared real clips prepared once at the scale's crop size, split 8 train / 3 test."
-    import os
+    from avface_nb.core import real_clips_dir
     from avface_nb.data import prepare
     root = repo_root()
-    src = Path(src or os.environ.get('AVFACE_REAL') or root/REAL['src'])
+    src = Path(src or real_clips_dir() or root.parent/'shared'/'data'/'real')
     crop = CORPORA[scale]['crop']
     prep = Path(dest) if dest else root/'data'/'prepared'/f'real_{crop}'
     if (prep/'index.json').exists(): return prep
-    if not src.is_dir(): raise InputError(src, 'the real clips are absent (expected ../shared/data/real beside the repository, or set AVFACE_REAL)')
+    if not src.is_dir(): raise InputError(src, 'the real clips are absent (expected ../shared/data/real beside the repository, or set AVFACE_REAL_DIR)')
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep
 

@@ -156,12 +156,12 @@ class AVFRLoss(nn.Module):
                 z_hq: torch.Tensor|None=None, # (B,T,d,h,w) HQ quantised latent (AVFR.targets)
                 ) -> tuple[torch.Tensor, dict]:
         "(total loss, dict of the detached terms and the total)."
-        w, x = self.w, out['out']
-        parts = dict(pixel=pixel_loss(x, hq), smooth=smooth_loss(x))
+        w, x = self.w, out.get('out')
+        parts = dict(pixel=pixel_loss(x, hq), smooth=smooth_loss(x)) if x is not None else {}   # None: a predictor-only step
         if w['align'] and out.get('h_audio') is not None and out.get('h_neg') is not None: parts['align'] = self.align(out)
         if w['code'] and target_idx is not None: parts['code'] = code_ce(out['logits'], target_idx)
         if w['latent'] and z_hq is not None and out.get('z_soft') is not None: parts['latent'] = latent_l2(out['z_soft'], z_hq)
-        if self.per is not None and self.per.enabled: parts['per'] = self.per(x, hq)
+        if self.per is not None and self.per.enabled and x is not None: parts['per'] = self.per(x, hq)
         total = sum(w[k] * v for k, v in parts.items())
         parts = {k: v.detach() for k, v in parts.items()}
         parts['total'] = total.detach()

@@ -534,7 +534,7 @@ def _bench_ckpt(ckpt=None):
     if ckpt: return Path(ckpt)
     if os.environ.get('AVFACE_BENCH_CKPT'): return Path(os.environ['AVFACE_BENCH_CKPT'])
     from avface_nb.core import repo_root
-    found = sorted((repo_root() / 'checkpoints').glob('avfr*.pt'))
+    found = sorted((repo_root() / 'checkpoints').glob('avfr*.pt'), key=lambda p: ('synth' not in p.name, p.name))   # the shipped synthetic model first
     return found[0] if found else None
 
 def restore_benchmark(clip, # a video with a face (the bench clip)

@@ -9,7 +9,7 @@ from avface_nb.report import REPORTS
 
 @pytest.mark.parametrize('name', sorted(REPORTS))
 def test_report_smoke(name, tmp_path):
-    real = Path(os.environ.get('AVFACE_REAL') or ROOT.parent/'shared'/'data'/'real')
+    real = Path(os.environ.get('AVFACE_REAL_DIR') or ROOT.parent/'shared'/'data'/'real')
     if 'realclips' in name and not real.is_dir(): pytest.skip(f'{real} is absent: the real-clip report needs the shared real clips')
     r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True)
