@@ -78,7 +78,7 @@ def final_ckpt(res: dict, stage: str) -> Path:
     "Path of a stage's checkpoint in `train_run`'s result."
     return Path(res[stage]['path'])
 
-# %% ../nbs/45_experiments.ipynb #8b904c90
+# %% ../nbs/45_experiments.ipynb #2d89146b
 ABLATION_NAMES = {'full': 'Full Model', 'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing',
                   'cnn2d': 'w/ 2D-CNN (no temporal)', 'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7',
                   'no_interference': 'w/o Interference M'}
@@ -87,16 +87,17 @@ def avfr_runs(scale: str, corpus, # prepared corpus
               ablations=('full',), # keys of avfr.ABLATIONS
               seed: int=SEED, progress: bool=False,
               prefix: str='', # run-name prefix (e.g. 'real_' for models trained on the real clips)
+              sets=(), # extra overrides for every run (e.g. 'train.tsvqgan.steps=250')
               ) -> dict[str, Path]:
     "Train (or reuse) AVFR and the given ablations at one seed; returns {ablation: stage-II checkpoint}."
     from avface_nb.train import avfr_ablation
     sfx = '' if seed == SEED else f'_seed{seed}'
-    full = train_run('avfr', scale, corpus, f'{prefix}avfr{sfx}', [f'train.seed={seed}'], progress)
+    full = train_run('avfr', scale, corpus, f'{prefix}avfr{sfx}', [f'train.seed={seed}', *sets], progress)
     out = {'full': final_ckpt(full, 'avfr')}
     s1 = final_ckpt(full, 'tsvqgan')
     for a in ablations:
         if a == 'full': continue
-        r = train_run('avfr', scale, corpus, f'{prefix}avfr_{a}{sfx}', [f'train.seed={seed}', f'train.tsvqgan.ckpt={s1}', *avfr_ablation(a)], progress)
+        r = train_run('avfr', scale, corpus, f'{prefix}avfr_{a}{sfx}', [f'train.seed={seed}', f'train.tsvqgan.ckpt={s1}', *avfr_ablation(a), *sets], progress)
         out[a] = final_ckpt(r, 'avfr')
     return {a: out[a] for a in ablations}
 
