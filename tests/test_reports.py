@@ -6,11 +6,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from avface_nb.report import REPORTS
+from avface_nb.core import real_clips_dir
 
 @pytest.mark.parametrize('name', sorted(REPORTS))
 def test_report_smoke(name, tmp_path):
-    real = Path(os.environ.get('AVFACE_REAL_DIR') or ROOT.parent/'shared'/'data'/'real')
-    if 'realclips' in name and not real.is_dir(): pytest.skip(f'{real} is absent: the real-clip report needs the shared real clips')
+    if 'realclips' in name and real_clips_dir() is None:
+        pytest.skip('../shared/data/real is absent (set AVFACE_REAL_DIR): the real-clip report needs the shared real clips')
     r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

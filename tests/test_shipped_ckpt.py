@@ -4,7 +4,7 @@ works out of the box: a synthetic speaker it never saw (`avface synth --seed 7`)
 than the degraded input under LPIPS at the model's 64-px crop size (printed with PSNR beside it). On whole 256-px frames the
 64-px model's output, scaled back up to the face box, is blurrier than the input (seen: LPIPS 0.66 vs 0.45): real use needs
 a model trained at the paper's 256 px."""
-import os, subprocess, sys
+import subprocess
 from pathlib import Path
 import numpy as np
 import pytest
@@ -12,10 +12,9 @@ from conftest import avface_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 CKPT = ROOT/'checkpoints'/'avfr_synth_small.pt'
-ENV = dict(os.environ)
 
 def run(*args):
-    r = subprocess.run([avface_bin(), *map(str, args)], capture_output=True, text=True, env=ENV)
+    r = subprocess.run([avface_bin(), *map(str, args)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return r.stdout
 
@@ -38,8 +37,8 @@ def test_shipped_restore_keeps_frames_fps_audio(restored):
     assert np.abs(b.frames.astype(int) - a.frames).mean() > 1          # the model changed the face
 
 def test_shipped_checkpoint_lowers_lpips_on_unseen_speaker(tmp_path):
-    "At the model's own crop size (64 px, prepared like the training corpus): a speaker it never saw, degraded with the `avfr`\n"
-    "preset, is restored closer to the clean crops than the input under LPIPS (PSNR printed beside it; at this scale it is not)."
+    """At the model's own crop size (64 px, prepared like the training corpus): a speaker it never saw, degraded with the `avfr`
+    preset, is restored closer to the clean crops than the input under LPIPS (PSNR printed beside it; at this scale it is not)."""
     if not CKPT.exists(): pytest.skip(f'{CKPT} is absent (make reproduce at small scale writes it)')
     from avface_nb.synth import make_corpus
     from avface_nb.data import prepare
