@@ -14,9 +14,9 @@ from . import face as F, features as X
 
 # %% auto #0
 __all__ = ['BENCHES', 'default_clip', 'bench_decode', 'bench_detect', 'bench_fhog', 'bench_mfcc', 'bench_preprocess',
-           'bench_metrics', 'register', 'run', 'report', 'cli']
+           'bench_metrics', 'bench_peak', 'register', 'run', 'report', 'cli']
 
-# %% ../nbs/90_bench.ipynb #63f08ab7
+# %% ../nbs/90_bench.ipynb #d34bf617
 def default_clip() -> Path:
     "The longest shared real clip (a VoxCeleb2-style interview crop), if the shared clips are present."
     cs = real_clips()
@@ -63,6 +63,22 @@ def bench_metrics(clip=None, size: int=256, **_) -> dict:
     from avface_nb.metrics import lpips_benchmark
     return dict(size=size, lpips_alex_fps=lpips_benchmark(32, size, 'alex'))
 
+def _best_rate(fn, flop: float, repeat: int=3) -> float:
+    "GFLOP/s of the fastest of `repeat` calls of `fn` (after one warm-up call)."
+    with torch.no_grad():
+        fn(); ts = []
+        for _ in range(repeat):
+            t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return flop / min(ts) / 1e9
+
+def bench_peak(clip=None, n: int=4096, **_) -> dict:
+    "Measured fp32 GFLOP/s on this machine: an n×n matrix product (MKL) and a 256→256 3×3×3 Conv3d (oneDNN)."
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    conv = torch.nn.Conv3d(256, 256, 3, padding=1, bias=False).eval()
+    x = torch.randn(1, 256, 5, 32, 32)
+    return dict(threads=torch.get_num_threads(), sgemm_gflops_s=_best_rate(lambda: a @ b, 2 * n ** 3),
+                conv3d_gflops_s=_best_rate(lambda: conv(x), 2 * 256 * 256 * 27 * 5 * 32 * 32))
+
 BENCHES = {  # name -> (function, [(key, goal description, predicate)])
     'decode': (bench_decode, []),
     'detect': (bench_detect, [('speedup', '≥ 3× (CPU time)', lambda v: v >= 3), ('mean_iou', '≥ 0.9', lambda v: v >= 0.9)]),
@@ -70,9 +86,10 @@ BENCHES = {  # name -> (function, [(key, goal description, predicate)])
     'mfcc': (bench_mfcc, [('rtf', '< 1 (faster than real time)', lambda v: v < 1)]),
     'preprocess': (bench_preprocess, [('preprocess_fps', '≥ 25 frames/s', lambda v: v >= 25)]),
     'metrics': (bench_metrics, []),
+    'peak': (bench_peak, []),
 }
 
-# %% ../nbs/90_bench.ipynb #88cdf085
+# %% ../nbs/90_bench.ipynb #295eeb77
 def register(name: str, fn, goals=()):
     "Add a figure to `avface bench` (a function (clip, size, every, K) -> dict, and its goals)."
     BENCHES[name] = (fn, list(goals))
@@ -88,6 +105,8 @@ def run(clip=None, only=None, size: int=256, every: int=5, K: int=5, threads: in
     if threads: torch.set_num_threads(threads)
     clip = Path(clip) if clip else default_clip()
     _optional()
+    unknown = sorted(set(only or ()) - set(BENCHES))
+    if unknown: raise ValueError(f'unknown bench figure(s) {", ".join(unknown)}; have {", ".join(BENCHES)}')
     out = {}
     for name, (fn, _) in BENCHES.items():
         if only and name not in only: continue
@@ -106,7 +125,7 @@ def report(res: dict) -> str:
             if key in d: lines.append(f'    goal {key} {desc}: {_fmt(d[key])} -> {"PASS" if ok(d[key]) else "MISS"}')
     return '\n'.join(lines)
 
-# %% ../nbs/90_bench.ipynb #280e5b9a
+# %% ../nbs/90_bench.ipynb #83ebb320
 def cli(argv: list[str]|None=None) -> int:
     "avface bench: throughput figures on one clip."
     p = argparse.ArgumentParser(prog='avface bench', description='Throughput figures of the pipeline on one clip.')
@@ -117,10 +136,13 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--json', action='store_true')
     a = p.parse_args(argv)
     clip = Path(a.clip) if a.clip else default_clip()
-    res = run(clip, a.only.split(',') if a.only else None, a.size, a.every, a.K, a.threads)
+    try: res = run(clip, a.only.split(',') if a.only else None, a.size, a.every, a.K, a.threads)
+    except ValueError as e: p.error(str(e))
     print(json.dumps(res, indent=1, default=str) if a.json else f'clip: {clip}  (torch threads: {torch.get_num_threads()})\n' + report(res))
     return 0
 
-# %% ../nbs/90_bench.ipynb #479a05fe
+# %% ../nbs/90_bench.ipynb #e04c6cc7
 #| eval: false
-if __name__ == '__main__': sys.exit(cli())
+if __name__ == '__main__':              # `python -m avface_nb.bench`: run the package's copy, whose BENCHES the model
+    from avface_nb.bench import cli as _cli   # modules register into (this __main__ copy has a registry of its own)
+    sys.exit(_cli())

@@ -322,7 +322,8 @@ def describe(preset: str) -> dict:
                 codebook=(m.quantizer.n_codes, m.quantizer.dim), **{f'gflops_{k}': v for k, v in flops_per_frame(m).items()})
 
 # %% ../nbs/11_tsvqgan.ipynb #4716a25e
-PEAK_GFLOPS = 165.   # fp32 GFLOP/s of the 2-core CPU the project is benchmarked on (the distance-to-limit reference)
+PEAK_GFLOPS = 165.   # quoted fp32 GFLOP/s of the project's 2-core CPU (the distance-to-limit reference; it is the matrix-product
+                     # rate: `avface bench --only peak` measures that and oneDNN's 3×3×3 convolutions, which run faster)
 
 def time_codec(model: TSVQGAN, size: int, # square input side
                T: int=4, repeat: int=2) -> dict:
