@@ -223,9 +223,11 @@ def box_psnr(a, b, # T×H×W×3 uint8 frames to compare
 
 # %% ../nbs/02_face.ipynb #093a0d50
 def landmark_model_path() -> Path:
-    "The 68-point dlib model: `weights_dir()/shape_predictor_68_face_landmarks.dat`, else the face-recognition-models copy."
-    p = weights_dir()/'shape_predictor_68_face_landmarks.dat'
-    if p.exists(): return p
+    "The 68-point dlib model: `weights_dir()/dlib/` (where `weights.dlib_model_path` looks) or `weights_dir()/`, else the face-recognition-models copy."
+    fn = 'shape_predictor_68_face_landmarks.dat'
+    p = weights_dir()/'dlib'/fn
+    for q in (p, weights_dir()/fn):
+        if q.exists(): return q
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')          # the package imports the deprecated pkg_resources
