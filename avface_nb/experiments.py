@@ -11,7 +11,7 @@ from .core import InputError, atomic_output, repo_root, SEED
 
 # %% auto #0
 __all__ = ['CORPORA', 'REAL', 'ABLATION_NAMES', 'PAPER_001', 'ensure_corpus', 'ensure_real', 'train_run', 'final_ckpt',
-           'avfr_runs', 'publish_ckpt', 'landmarks_fn', 'paper_table']
+           'avfr_runs', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #85e32fc0
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
@@ -123,7 +123,25 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #fa3796ee
+# %% ../nbs/45_experiments.ipynb #f8f60a8f
+def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
+                    keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
+                    window: int=25, # steps in the trailing mean
+                    ) -> pd.DataFrame:
+    "Long table (run, step, key, value) of trailing means of logged training quantities."
+    from avface_nb.train import read_log
+    parts = []
+    for name, ck in ckpts.items():
+        log = read_log(Path(ck).parent)
+        for k in keys:
+            if k not in log: continue
+            s = log[['step', k]].dropna()
+            parts.append(pd.DataFrame(dict(run=name, step=s['step'].to_numpy(), key=k,
+                                           value=s[k].rolling(window, min_periods=1).mean().to_numpy())))
+    if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
+    return pd.concat(parts, ignore_index=True)
+
+# %% ../nbs/45_experiments.ipynb #ed65de0b
 PAPER_001 = {
     'table1_2': pd.DataFrame({'method': ['BasicVSR++', 'VQFR', 'AVFR (Ours)'],
                               'PSNR': ['25.62±0.09', '25.89±0.08', '26.35±0.06'],
