@@ -20,6 +20,7 @@ REPORTS = {  # name -> one-line description (the notebook is reports/<name>.ipyn
     '001_table5': 'AVFR: MFCC segment K = 3 / 5 / 7 and interference from other videos vs permuted segments (paper 001, Table 5)',
     '001_table3_4': 'AVFR ablations: full vs w/o audio, w/o temporal smoothing, 2D-CNN (paper 001, Tables 3-4)',
     '001_realclips': 'AVFR (with and without audio), BasicVSR++ and VQFR trained on 8 real clips, tested on 3; synthetic-trained models too',
+    '001_steps': "AVFR and AVFR w/o audio at the scale's stage-II length and at long_steps: the AVFR issue's must-holds and the code-accuracy oracle",
 }
 
 def reports_dir() -> Path:
