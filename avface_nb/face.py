@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_face.ipynb #81d297e0
 from __future__ import annotations
-import math, time, warnings
+import math, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -223,18 +223,10 @@ def box_psnr(a, b, # T×H×W×3 uint8 frames to compare
 
 # %% ../nbs/02_face.ipynb #093a0d50
 def landmark_model_path() -> Path:
-    "The 68-point dlib model: `weights_dir()/dlib/` (where `weights.dlib_model_path` looks) or `weights_dir()/`, else the face-recognition-models copy."
-    fn = 'shape_predictor_68_face_landmarks.dat'
-    p = weights_dir()/'dlib'/fn
-    for q in (p, weights_dir()/fn):
-        if q.exists(): return q
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')          # the package imports the deprecated pkg_resources
-            import face_recognition_models
-        return Path(face_recognition_models.pose_predictor_model_location())
-    except ImportError:
-        raise InputError(p, 'dlib 68-point landmark model missing (pip install face-recognition-models)') from None
+    "The 68-point dlib model, found by `weights.dlib_model_path` (`weights_dir()/dlib/`, else the face-recognition-models copy)."
+    from avface_nb.weights import dlib_model_path, WeightsMissing
+    try: return dlib_model_path('shape_predictor_68')
+    except WeightsMissing as e: raise InputError(weights_dir()/'dlib', f'{e} (pip install face-recognition-models)') from None
 
 def shape_predictor():
     "dlib's 68-point shape predictor (loaded once per process)."
