@@ -21,7 +21,7 @@ from .tsvqgan import TSVQGAN, TSVQGAN_PRESETS
 # %% auto #0
 __all__ = ['FARNEBACK', 'AVFR_PRESETS', 'ABLATIONS', 'AVFRConfig', 'warp', 'farneback_flow', 'grey_u8', 'clip_flows',
            'next_flows', 'level_flows', 'flow_smooth', 'HOGEncoder', 'AudioProjection', 'CodePredictor', 'TFR', 'AVFR',
-           'restore_clip', 'flops_per_frame', 'param_counts', 'restore_benchmark', 'bench_avfr']
+           'clip_tensors', 'restore_clip', 'flops_per_frame', 'param_counts', 'restore_benchmark', 'bench_avfr']
 
 # %% ../nbs/12_avfr.ipynb #3a6ba956
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
@@ -267,7 +267,7 @@ class TFR(nn.Module):
         g = self.fuse(s + self.flow(_fold(flow)))
         return x * _unfold(1 + self.alpha(g), B) + _unfold(self.beta(g), B)
 
-# %% ../nbs/12_avfr.ipynb #46c12f95
+# %% ../nbs/12_avfr.ipynb #52519507
 class AVFR(nn.Module):
     "AVFR (paper 001): HOG + MFCC code predictor over a frozen TS-VQGAN with TFR modulation and flow smoothing."
     def __init__(self, cfg: AVFRConfig|None=None, # switches (default: AVFRConfig())
@@ -381,11 +381,17 @@ class AVFR(nn.Module):
                 decode: bool=True, # False: predictor only (logits, indices, z_soft, features; no decoder, TFR or smoothing)
                 ) -> dict:
         "Restore a clip: the `predict` outputs plus decoded, out, z_soft, flows."
-        c = self.cfg
         out = self.predict(lq, fhog, mfcc_win, mfcc_neg)
         if not decode:                       # a predictor-only training step: code CE, latent L2 and Eq. 7 need no decoder
             out['z_soft'] = self.soft_codes(out['logits'])
             return out
+        return self.render(out, lq, flows, smooth_flows, soft)
+
+    def render(self, out: dict, # `predict`'s outputs (indices, logits, h_audio), indices possibly replaced
+               lq: torch.Tensor, # (B,T,3,S,S) the LQ clip (TFR's flows; Eq. 4 with flow_source='lq')
+               flows: torch.Tensor|None=None, smooth_flows: torch.Tensor|None=None, soft: bool|None=None) -> dict:
+        "The rest of `forward` after the predictor: code lookup, TFR-modulated decoding, Eq. 4 smoothing (`out` updated)."
+        c = self.cfg
         z = self.vqgan.lookup(out['indices'])
         if soft or (soft is None and self.training) or c.straight_through:
             out['z_soft'] = zs = self.soft_codes(out['logits'])
@@ -408,17 +414,14 @@ class AVFR(nn.Module):
         e = self.vqgan.encode(hq)
         return e.indices, e.z_q
 
-# %% ../nbs/12_avfr.ipynb #515b7803
-def restore_clip(model: AVFR, # the model (put in eval mode)
+# %% ../nbs/12_avfr.ipynb #b100ffbc
+def clip_tensors(model: AVFR, # the model whose inputs these are
                  frames: np.ndarray, # T×S×S×3 uint8 RGB LQ crops
                  mfcc_win: np.ndarray|None, # T×K×80 MFCC windows (None only without audio)
-                 fhog: np.ndarray|None=None, # T×S/4×S/4×31 FHOG maps (default: computed here)
-                 chunk: int=16, # frames restored per model call
-                 overlap: int=4, # context frames on each side of a chunk
+                 fhog: np.ndarray|None=None, # T×S/4×S/4×31 FHOG maps (default: computed here when the model uses HOG)
                  name: str='<clip>', # names the clip in errors
-                 progress: bool=False, # tqdm bar over the chunks
-                 ) -> np.ndarray:
-    "Restored crops `T×S×S×3 uint8`."
+                 ) -> tuple:
+    "Checked model inputs of one clip: `(T,3,S,S)` in [0,1], FHOG `(T,31,S/4,S/4)` or None, MFCC windows `(T,K,80)` or None."
     c = model.cfg
     frames = np.asarray(frames)
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or frames.shape[1] != frames.shape[2]:
@@ -430,7 +433,6 @@ def restore_clip(model: AVFR, # the model (put in eval mode)
     if c.audio:
         if mfcc_win is None or np.shape(mfcc_win) != (T, c.K, c.n_mfcc):
             raise InputError(name, f'expected {T}×{c.K}×{c.n_mfcc} MFCC windows, got {None if mfcc_win is None else np.shape(mfcc_win)}')
-    if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div(255)
     fh = None
     if model.hog_enc is not None:
@@ -441,7 +443,22 @@ def restore_clip(model: AVFR, # the model (put in eval mode)
             raise InputError(name, f'expected {T}×{S // 4}×{S // 4}×{FHOG_CHANNELS} FHOG maps, got {np.shape(fhog)}')
         fh = torch.from_numpy(np.ascontiguousarray(np.asarray(fhog, np.float32).transpose(0, 3, 1, 2)))
     mw = torch.from_numpy(np.asarray(mfcc_win, np.float32)) if c.audio else None
-    out = np.empty_like(frames)
+    return x, fh, mw
+
+def restore_clip(model: AVFR, # the model (put in eval mode)
+                 frames: np.ndarray, # T×S×S×3 uint8 RGB LQ crops
+                 mfcc_win: np.ndarray|None, # T×K×80 MFCC windows (None only without audio)
+                 fhog: np.ndarray|None=None, # T×S/4×S/4×31 FHOG maps (default: computed here)
+                 chunk: int=16, # frames restored per model call
+                 overlap: int=4, # context frames on each side of a chunk
+                 name: str='<clip>', # names the clip in errors
+                 progress: bool=False, # tqdm bar over the chunks
+                 ) -> np.ndarray:
+    "Restored crops `T×S×S×3 uint8`."
+    if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
+    x, fh, mw = clip_tensors(model, frames, mfcc_win, fhog, name)
+    T, need = len(x), 2 * model.cfg.delta + 1
+    out = np.empty((T, *x.shape[2:], 3), np.uint8)
     starts = range(0, T, chunk)
     if progress:
         from tqdm.auto import tqdm
@@ -457,7 +474,7 @@ def restore_clip(model: AVFR, # the model (put in eval mode)
             out[s:e] = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     return out
 
-# %% ../nbs/12_avfr.ipynb #d88b1f34
+# %% ../nbs/12_avfr.ipynb #1feaada8
 def _meta_inputs(cfg: AVFRConfig, S: int, T: int):
     z = lambda *s: torch.zeros(*s, device='meta')
     return (z(1, T, 3, S, S), z(1, T, FHOG_CHANNELS, S // 4, S // 4), z(1, T, cfg.K, cfg.n_mfcc),
@@ -526,7 +543,7 @@ def restore_benchmark(preset: str='paper', # AVFR preset
                     lq_flow_ms_frame=t_flow / T * 1e3)
     finally: torch.set_num_threads(old)
 
-# %% ../nbs/12_avfr.ipynb #7ed3289f
+# %% ../nbs/12_avfr.ipynb #4ba61ce5
 def bench_avfr(clip=None, size: int=256, K: int=5, **_) -> dict:
     "Bench figure: frames/s, GFLOPs/frame and GFLOP/s of the paper and small AVFR at `size` (random inputs)."
     out = {}

@@ -121,38 +121,32 @@ def means(df: pd.DataFrame) -> pd.DataFrame:
     t = df.groupby(['method', 'name'], sort=False)['value'].mean().unstack()
     return t.loc[list(dict.fromkeys(df['method'])), list(dict.fromkeys(df['name']))]
 
-# %% ../nbs/40_evaluate.ipynb #36d4441c
+# %% ../nbs/40_evaluate.ipynb #71ebd6f0
 def code_oracle_curve(ckpt, # AVFR stage-II checkpoint, or a loaded AVFR model
                       clips: list[dict], # from `test_clips`
                       fractions=(0., .25, .5, .75, 1.), # shares of latent positions given the HQ clip's own code
                       seed: int=SEED) -> pd.DataFrame:
     "Rows (clip, fraction, code_acc, PSNR): AVFR's output PSNR when a random share of its predicted codes is made right."
     import torch
-    from avface_nb.avfr import clip_flows, next_flows, flow_smooth
+    from avface_nb.avfr import clip_tensors, clip_flows
     if isinstance(ckpt, torch.nn.Module): m = ckpt
     else:
         from avface_nb.train import load_model
         m = load_model(ckpt, expect_kind='avfr')
     m.eval(); cfg = m.cfg
     g = torch.Generator().manual_seed(seed)
-    clip_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(0, 3, 1, 2).float().div(255)[None]
     rows = []
     with torch.inference_mode():
         for c in clips:
-            lq, hq = clip_t(c['lq']), clip_t(c['hq'])
-            fh = (torch.from_numpy(np.ascontiguousarray(X.fhog(c['lq']).transpose(0, 3, 1, 2))).float()[None]
-                  if m.hog_enc is not None else None)
-            mw = torch.from_numpy(mfcc_windows(c, cfg.K)).float()[None] if cfg.audio else None
+            lq, fh, mw = (None if v is None else v[None] for v in
+                          clip_tensors(m, c['lq'], mfcc_windows(c, cfg.K) if cfg.audio else None, name=c['clip_id']))
+            target, _ = m.targets(torch.from_numpy(c['hq']).permute(0, 3, 1, 2).float().div(255)[None])
             pred = m.predict(lq, fh, mw)
-            target, _ = m.targets(hq)
-            flows = clip_flows(lq, cfg.farneback) if m.tfr is not None else None
+            flows = clip_flows(lq, cfg.farneback) if m.tfr is not None else None      # once per clip, not per share
             for p in fractions:
                 idx = torch.where(torch.rand(target.shape, generator=g) < p, target, pred['indices'])
-                dec = m.decode(m.vqgan.lookup(idx), pred['h_audio'], flows)
-                if cfg.flow_smooth and dec.shape[1] > 1:
-                    sf = flows[:, :-1, 2:] if cfg.flow_source == 'lq' and flows is not None else next_flows(dec, cfg.farneback)
-                    dec = flow_smooth(dec, sf, cfg.gamma)
-                out = (dec[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+                y = m.render(dict(pred, indices=idx), lq, flows)['out'][0]
+                out = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
                 rows.append(dict(clip=c['clip_id'], fraction=float(p), code_acc=float((idx == target).float().mean()),
                                  PSNR=float(np.mean(M.psnr(out, c['hq'])))))
     return pd.DataFrame(rows)
