@@ -10,7 +10,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['SEED', 'AvfaceError', 'InputError', 'check_distinct', 'atomic_output', 'seed_everything', 'rng', 'repo_root',
-           'real_clips_dir', 'real_clips', 'weights_dir']
+           'real_clips_dir', 'real_clips', 'weights_dir', 'RequirementMissing', 'env_flag', 'skip_note', 'require_real',
+           'require_weights']
 
 # %% ../nbs/00_core.ipynb #babe259e
 class AvfaceError(Exception):
@@ -85,3 +86,38 @@ def real_clips() -> list[Path]:
 def weights_dir() -> Path:
     "Where offline weights are kept (`$AVFACE_WEIGHTS` or `<repo>/.weights`)."
     return Path(os.environ.get('AVFACE_WEIGHTS', repo_root()/'.weights'))
+
+# %% ../nbs/00_core.ipynb #5c1a7e02
+class RequirementMissing(AvfaceError):
+    "Clips or weights a check needs are absent while `$AVFACE_REQUIRE_REAL=1` / `$AVFACE_REQUIRE_WEIGHTS=1` demands them."
+
+def env_flag(name: str) -> bool:
+    "True when the environment variable `name` is set to 1 (or true / yes)."
+    return os.environ.get(name, '').strip().lower() in ('1', 'true', 'yes')
+
+def skip_note(what: str, # the check being skipped, e.g. 'io: real-clip decode check'
+              why: str, # what is absent, e.g. '../shared/data/real is absent'
+              env: str|None=None, # variable that turns the skip into an error, e.g. 'AVFACE_REQUIRE_REAL'
+              ) -> bool:
+    "Print `SKIPPED: what (why)` and return False; raise `RequirementMissing` instead when `$env` is 1."
+    if env and env_flag(env): raise RequirementMissing(f'{what}: {why}, and {env}=1 requires it')
+    print(f'SKIPPED: {what} ({why}' + (f'; {env}=1 makes this an error)' if env else ')'))
+    return False
+
+def require_real(what: str, # the check that needs the shared real clips
+                 ) -> bool:
+    "True when the shared real clips are present; else `skip_note` (False, or raises under `AVFACE_REQUIRE_REAL=1`)."
+    if real_clips(): return True
+    where = os.environ.get('AVFACE_REAL_DIR') or '../shared/data/real'
+    return skip_note(what, f'the real clips are absent ({where} missing or empty; set AVFACE_REAL_DIR)', 'AVFACE_REQUIRE_REAL')
+
+def require_weights(what: str, # the check that needs the weights
+                    names=None, # keys of `avface_nb.weights.weights_status()` (default: every file `make install` installs)
+                    ) -> bool:
+    "True when `avface_nb.weights` reports the weights `names` installed; else `skip_note` (raises under `AVFACE_REQUIRE_WEIGHTS=1`)."
+    from avface_nb.weights import weights_status, FILES
+    names = [names] if isinstance(names, str) else list(names or FILES)
+    st = weights_status()
+    missing = [st[n][len('n/a ('):-1] for n in names if st[n].startswith('n/a')]
+    if not missing: return True
+    return skip_note(what, '; '.join(missing), 'AVFACE_REQUIRE_WEIGHTS')
