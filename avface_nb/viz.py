@@ -11,9 +11,9 @@ import cv2
 from .core import atomic_output
 
 # %% auto #0
-__all__ = ['VIEWER_BUDGET', 'pick_frames', 'display_size', 'resize_frames', 'encode_frame', 'data_uri', 'decode_data_uri',
-           'comparison_data', 'comparison_html', 'show_comparison', 'node_check', 'save_comparison_html',
-           'ComparisonWidget']
+__all__ = ['VIEWER_BUDGET', 'VIEW_MIN', 'MAX_SCALE', 'pick_frames', 'display_size', 'resize_frames', 'encode_frame', 'data_uri',
+           'decode_data_uri', 'comparison_data', 'auto_scale', 'comparison_html', 'show_comparison', 'node_check',
+           'save_comparison_html', 'ComparisonWidget']
 
 # %% ../nbs/41_viz.ipynb #f895b878
 VIEWER_BUDGET = 1_500_000 # default byte budget of one viewer's embedded data (frames + metrics)
@@ -152,13 +152,16 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
     for _ in range(3): d['payload_bytes'] = len(json.dumps(d))  # its own digits included: a fixed point
     return d
 
-# %% ../nbs/41_viz.ipynb #ef8f0a6b
+# %% ../nbs/41_viz.ipynb #48383154
 _CSS = """
 #@ {font:13px/1.4 system-ui,sans-serif;color:#222;display:inline-block;outline:none;max-width:100%}
 #@ .avc-bar {display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:4px 0}
-#@ .avc-stage {display:flex;gap:8px;align-items:flex-start}
-#@ canvas {image-rendering:pixelated;border:1px solid #888;background:#111}
+#@ .avc-stage {display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start;max-width:100%;overflow-x:auto}
+#@ canvas {image-rendering:crisp-edges;image-rendering:pixelated;border:1px solid #888;background:#111;display:block}
+#@ .avc-wrap {position:relative;overflow:hidden}
 #@ .avc-main {cursor:ew-resize;touch-action:none}
+#@ .avc-divider {display:none;position:absolute;top:1px;bottom:1px;width:2px;margin-left:-1px;background:rgba(255,255,255,0.9);pointer-events:none}
+#@ .avc-box {display:none;position:absolute;outline:1px solid rgba(255,220,0,0.9);pointer-events:none}
 #@ .avc-names {display:flex;justify-content:space-between;font-weight:600}
 #@ table {border-collapse:collapse;margin-top:4px}
 #@ td, #@ th {border:1px solid #ccc;padding:1px 6px;text-align:right}
@@ -201,6 +204,7 @@ var core = {
 if (typeof document === "undefined") { globalThis.avcmpCore = core; return; }
 var D = __DATA__;
 var U = "__UID__", L0 = "__LEFT__", R0 = "__RIGHT__";
+var K0 = __SCALE__, ZH = __ZOOMH__;  /* initial on-screen pixels per frame pixel; fixed zoom height in CSS px (0: the main view's) */
 /* the script's own parent is the viewer: found even while the output is not yet attached to the page
    (JupyterLab runs output scripts before attaching them), and with no clash when an output is shown twice */
 var cs = document.currentScript;
@@ -208,8 +212,9 @@ var root = (cs && cs.parentNode && cs.parentNode.id === U) ? cs.parentNode : doc
 function el(s) { return s === "" ? root : root.querySelector("#" + U + s); }
 var main = el("-main"), zoom = el("-zoom"), slider = el("-frame"), btn = el("-play");
 var lsel = el("-left"), rsel = el("-right"), zon = el("-zoomon"), speed = el("-speed");
+var ssel = el("-scale"), dv = el("-divider"), bx = el("-box");
 var W = D.width, H = D.height, n = D.frame_index.length, ctx = main.getContext("2d"), zctx = zoom.getContext("2d");
-var st = { i: 0, left: L0, right: R0, split: 0.5, zoom: !!D.mouth_boxes, timer: null, drag: false };
+var st = { i: 0, left: L0, right: R0, split: 0.5, zoom: !!D.mouth_boxes, timer: null, drag: false, k: K0 };
 var imgs = {};
 D.methods.forEach(function (m) {
   lsel.add(new Option(m, m)); rsel.add(new Option(m, m));
@@ -220,17 +225,18 @@ D.methods.forEach(function (m) {
     return im;
   });
 });
-lsel.value = st.left; rsel.value = st.right;
+lsel.value = st.left; rsel.value = st.right; ssel.value = String(K0);
 if (!D.mouth_boxes) { zoom.style.display = "none"; el("-zoomlab").style.display = "none"; }
 function ready(im) { return im.complete && im.naturalWidth > 0; }
-function drawPair(c, a, b, r, cw, ch) {
-  /* source rectangle r = [sx, sy, sw, sh] of both images into a cw x ch canvas, split at st.split of the frame */
+function drawPair(c, a, b, r, cw, ch, line) {
+  /* source rectangle r = [sx, sy, sw, sh] of both images into a cw x ch canvas, split at st.split of the frame;
+     line: draw the divider into the canvas (the zoom, whose pixels are screen pixels; the main view has an overlay) */
   var cut = core.clamp((st.split * W - r[0]) / r[2], 0, 1);
   c.clearRect(0, 0, cw, ch);
   if (ready(a) && cut > 0) { c.drawImage(a, r[0], r[1], cut * r[2], r[3], 0, 0, cut * cw, ch); }
   if (ready(b) && cut < 1) { c.drawImage(b, r[0] + cut * r[2], r[1], (1 - cut) * r[2], r[3], cut * cw, 0, (1 - cut) * cw, ch); }
   c.fillStyle = "rgba(255,255,255,0.9)";
-  if (cut > 0 && cut < 1) { c.fillRect(Math.round(cut * cw) - 1, 0, 2, ch); }
+  if (line && cut > 0 && cut < 1) { c.fillRect(Math.round(cut * cw) - 1, 0, 2, ch); }
 }
 function metricsTable() {
   var t = el("-metrics"), ml = D.metrics[st.left] || {}, mr = D.metrics[st.right] || {};
@@ -247,15 +253,19 @@ function metricsTable() {
   });
 }
 function draw() {
-  var a = imgs[st.left][st.i], b = imgs[st.right][st.i];
-  drawPair(ctx, a, b, [0, 0, W, H], W, H);
+  var a = imgs[st.left][st.i], b = imgs[st.right][st.i], k = st.k;
+  /* nearest neighbour everywhere (set on every draw: resizing a canvas resets its context) */
+  ctx.imageSmoothingEnabled = false; zctx.imageSmoothingEnabled = false;
+  drawPair(ctx, a, b, [0, 0, W, H], W, H, false);
+  dv.style.display = (st.split > 0 && st.split < 1) ? "block" : "none";
+  dv.style.left = (1 + st.split * W * k) + "px";
   var box = D.mouth_boxes ? D.mouth_boxes[st.i] : null;
   if (box && st.zoom) {
-    ctx.strokeStyle = "rgba(255,220,0,0.9)"; ctx.lineWidth = 1;
-    ctx.strokeRect(box[0] + 0.5, box[1] + 0.5, box[2] - box[0], box[3] - box[1]);
-    zctx.imageSmoothingEnabled = false;
-    drawPair(zctx, a, b, core.zoomRect(box, W, H, zoom.width / zoom.height), zoom.width, zoom.height);
+    bx.style.left = (1 + box[0] * k) + "px"; bx.style.top = (1 + box[1] * k) + "px";
+    bx.style.width = ((box[2] - box[0]) * k) + "px"; bx.style.height = ((box[3] - box[1]) * k) + "px";
+    drawPair(zctx, a, b, core.zoomRect(box, W, H, zoom.width / zoom.height), zoom.width, zoom.height, true);
   }
+  bx.style.display = (box && st.zoom) ? "block" : "none";
   zoom.style.visibility = (box && st.zoom) ? "visible" : "hidden";
   el("-lname").textContent = "\u25c0 " + st.left; el("-rname").textContent = st.right + " \u25b6";
   el("-label").textContent = "frame " + (st.i + 1) + "/" + n + " (clip frame " + D.frame_index[st.i] + " of " + D.n_frames + ")";
@@ -263,6 +273,17 @@ function draw() {
   metricsTable();
 }
 function go(i) { st.i = core.step(i, n, 0); draw(); }
+function setScale(k) {
+  /* k on-screen pixels per frame pixel: the main canvas keeps the frame's pixels and is enlarged by CSS (pixelated);
+     the zoom canvas gets the new on-screen size as its pixel grid, so drawImage does its magnification */
+  var zh = ZH > 0 ? ZH : H * k, zw = Math.floor((3 * zh + 1) / 2);
+  st.k = k;
+  main.style.width = (W * k) + "px"; main.style.height = (H * k) + "px";
+  el("-names").style.width = (W * k) + "px"; slider.style.width = Math.max(160, Math.floor(W * k * 3 / 5)) + "px";
+  zoom.style.width = zw + "px"; zoom.style.height = zh + "px";
+  if (zoom.width !== zw || zoom.height !== zh) { zoom.width = zw; zoom.height = zh; }
+  draw();
+}
 function stop() { if (st.timer !== null) { clearInterval(st.timer); st.timer = null; } btn.textContent = "\u25b6 Play"; }
 function play() {
   stop(); btn.textContent = "\u23f8 Pause";
@@ -274,6 +295,7 @@ slider.addEventListener("input", function () { go(parseInt(slider.value, 10)); }
 lsel.addEventListener("change", function () { st.left = lsel.value; draw(); });
 rsel.addEventListener("change", function () { st.right = rsel.value; draw(); });
 zon.addEventListener("change", function () { st.zoom = zon.checked; draw(); });
+ssel.addEventListener("change", function () { var k = parseInt(ssel.value, 10); if (k > 0) { setScale(k); } });
 function moveSplit(e) { var r = main.getBoundingClientRect(); st.split = core.splitAt(e.clientX, r.left, r.width); draw(); }
 main.addEventListener("pointerdown", function (e) { st.drag = true; main.setPointerCapture(e.pointerId); moveSplit(e); });
 main.addEventListener("pointermove", function (e) { if (st.drag) { moveSplit(e); } });
@@ -293,14 +315,23 @@ def _js_literal(obj) -> str:
     "JSON text safe inside a <script> element (`<`, `>`, `&` escaped; Infinity/NaN kept as JS literals)."
     return json.dumps(obj).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
 
+VIEW_MIN = 256 # on-screen CSS px the longest side of the main view reaches by default (by a whole factor)
+MAX_SCALE = 8 # largest automatic factor, and the largest in the viewer's size menu
+
+def auto_scale(h: int, w: int, # displayed frame size in frame pixels
+               target: int=VIEW_MIN, # wanted on-screen longest side in CSS px
+               cap: int=MAX_SCALE) -> int: # largest factor returned
+    "The smallest whole factor that shows an h×w frame with its longest side at least `target` CSS px, between 1 and `cap`."
+    return int(min(cap, max(1, -(-int(target) // max(int(h), int(w))))))
+
 def comparison_html(data: dict, # from `comparison_data`
                     left: str|None=None, # method left of the divider (default: data['left'], the first method)
                     right: str|None=None, # method right of the divider (default: data['right'], the last method)
-                    scale: float=2.0, # on-screen pixels per frame pixel
-                    zoom_height: int|None=None, # on-screen height of the mouth zoom (default: the frame's)
+                    scale: int|None=None, # on-screen CSS px per frame pixel, a whole number (None: `auto_scale`, ≥ VIEW_MIN px); the viewer's size menu changes it live
+                    zoom_height: int|None=None, # fixed on-screen height of the mouth zoom in CSS px (default: the main view's, following the size menu)
                     title: str|None=None, # heading (default: data['title'])
                     uid: str|None=None) -> str: # element id prefix (default: a fresh random one)
-    "A self-contained HTML fragment (inline CSS/JS, frames as data URIs) showing the comparison viewer."
+    "A self-contained HTML fragment (inline CSS/JS, frames as data URIs) showing the comparison viewer, frames enlarged pixelated."
     if data.get('kind') != 'avface.comparison': raise ValueError('data must come from comparison_data')
     left, right = left or data['left'], right or data['right']
     for m in (left, right):
@@ -308,25 +339,35 @@ def comparison_html(data: dict, # from `comparison_data`
     uid = uid or f'avcmp-{uuid.uuid4().hex[:12]}'
     if not re.fullmatch(r'[A-Za-z][\w-]*', uid): raise ValueError(f'uid must be a plain HTML id, got {uid!r}')
     W, H = data['width'], data['height']
-    dh = round((zoom_height or H * scale))
-    zh = max(H, 16); zw = round(zh * 1.5)                    # zoom canvas: mouth-shaped 3:2, at least frame resolution
+    if scale is None: k = auto_scale(H, W)
+    elif isinstance(scale, bool) or not float(scale).is_integer() or scale < 1:
+        raise ValueError(f'scale must be a whole factor >= 1 (frames are enlarged pixel by pixel), got {scale!r}')
+    else: k = int(scale)
+    zfix = int(round(zoom_height)) if zoom_height else 0
+    zh = zfix or H * k; zw = (3 * zh + 1) // 2                # zoom canvas: mouth-shaped 3:2, its pixels are screen pixels
+    sw = max(160, W * k * 3 // 5)                            # scrubber width (as the script's setScale computes it)
+    opts = ''.join(f'<option value="{j}"{" selected" if j == k else ""}>&times;{j} ({W * j}&times;{H * j})</option>'
+                   for j in sorted(set(range(1, MAX_SCALE + 1)) | {k}))
     title = title if title is not None else data.get('title')
     esc = _html.escape
     js = (_JS.replace('__UID__', uid).replace('__LEFT__', _js_literal(left)[1:-1])
-          .replace('__RIGHT__', _js_literal(right)[1:-1]).replace('__DATA__', _js_literal(data), 1))  # data last
+          .replace('__RIGHT__', _js_literal(right)[1:-1]).replace('__SCALE__', str(k)).replace('__ZOOMH__', str(zfix))
+          .replace('__DATA__', _js_literal(data), 1))  # data last
     notes = ''.join(f'<div class="avc-note">{esc(s)}</div>' for s in data.get('notes', []))
-    return f"""<div id="{uid}" class="avcmp" tabindex="0">
+    return f"""<div id="{uid}" class="avcmp" tabindex="0" data-scale="{k}">
 <style>{_CSS.replace('#@', '#' + uid)}</style>
 {f'<div class="avc-title">{esc(title)}</div>' if title else ''}
 <div class="avc-bar"><label>left <select id="{uid}-left"></select></label>
 <label>right <select id="{uid}-right"></select></label>
-<label id="{uid}-zoomlab"><input type="checkbox" id="{uid}-zoomon" checked> mouth zoom</label></div>
-<div class="avc-stage"><div><div class="avc-names" style="width:{round(W * scale)}px"><span id="{uid}-lname"></span><span id="{uid}-rname"></span></div>
-<canvas id="{uid}-main" class="avc-main" width="{W}" height="{H}" style="width:{round(W * scale)}px;height:{round(H * scale)}px"></canvas></div>
-<div><div class="avc-names">&nbsp;</div><canvas id="{uid}-zoom" width="{zw}" height="{zh}" style="height:{dh}px;width:{round(dh * 1.5)}px"></canvas></div></div>
+<label id="{uid}-zoomlab"><input type="checkbox" id="{uid}-zoomon" checked> mouth zoom</label>
+<label title="on-screen pixels per frame pixel (each frame pixel drawn as a square, nothing interpolated)">size <select id="{uid}-scale">{opts}</select></label></div>
+<div class="avc-stage"><div><div class="avc-names" id="{uid}-names" style="width:{W * k}px"><span id="{uid}-lname"></span><span id="{uid}-rname"></span></div>
+<div class="avc-wrap"><canvas id="{uid}-main" class="avc-main" width="{W}" height="{H}" style="width:{W * k}px;height:{H * k}px"></canvas>
+<div id="{uid}-divider" class="avc-divider"></div><div id="{uid}-box" class="avc-box"></div></div></div>
+<div><div class="avc-names">&nbsp;</div><canvas id="{uid}-zoom" width="{zw}" height="{zh}" style="width:{zw}px;height:{zh}px"></canvas></div></div>
 <div class="avc-bar"><button type="button" id="{uid}-play">&#9654; Play</button>
 <select id="{uid}-speed"><option value="0.25">0.25&times;</option><option value="0.5">0.5&times;</option><option value="1" selected>1&times;</option><option value="2">2&times;</option></select>
-<input type="range" id="{uid}-frame" min="0" max="{len(data['frame_index']) - 1}" value="0" step="1" style="width:{round(W * scale * 0.6)}px">
+<input type="range" id="{uid}-frame" min="0" max="{len(data['frame_index']) - 1}" value="0" step="1" style="width:{sw}px">
 <span id="{uid}-label"></span></div>
 <table id="{uid}-metrics"></table>{notes}
 <script>{js}</script>
@@ -357,7 +398,7 @@ def node_check(js: str) -> str|None:
         r = subprocess.run([node, '--check', str(p)], capture_output=True, text=True, timeout=60)
         return '' if r.returncode == 0 else r.stderr.strip()
 
-# %% ../nbs/41_viz.ipynb #c3137dc3
+# %% ../nbs/41_viz.ipynb #447d6015
 def save_comparison_html(path, # destination `.html` file
                          data, # a `comparison_data` dict, or a list of them (one viewer each)
                          title: str='avface comparison', # page title
@@ -371,7 +412,7 @@ def save_comparison_html(path, # destination `.html` file
     with atomic_output(path) as tmp: tmp.write_text(page, encoding='utf-8')
     return path
 
-# %% ../nbs/41_viz.ipynb #636e76c5
+# %% ../nbs/41_viz.ipynb #303447dc
 def _mouth_crop(frame, box, hw) -> np.ndarray:
     "The box (x0, y0, x1, y1 in the frame's pixels) grown to 3:2, clamped inside, resized to `hw` with nearest neighbour."
     H, W = frame.shape[:2]
