@@ -4,12 +4,15 @@ import pytest
 from avface_nb.core import real_clips
 from avface_nb.io import read_video
 from avface_nb import face
+from conftest import need_real
 
 CLIPS = real_clips()
 
 @pytest.fixture(scope='module', params=CLIPS or [None], ids=[p.name for p in CLIPS] or ['absent'])
 def clip(request):
-    if request.param is None: pytest.skip('../shared/data/real is absent (set AVFACE_REAL_DIR): real-clip face tests skipped')
+    if request.param is None:
+        need_real('face tracking / paste-back / landmarks on the shared clips')
+        pytest.skip('no real clips were listed when the tests were collected')
     return request.param, read_video(request.param, audio=False).frames
 
 def test_tracking(clip):
