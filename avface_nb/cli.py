@@ -10,17 +10,18 @@ from .core import AvfaceError
 # %% auto #0
 __all__ = ['COMMANDS', 'usage', 'main']
 
-# %% ../nbs/99_cli.ipynb #b1fd1467
+# %% ../nbs/99_cli.ipynb #f25cb587
 COMMANDS = {  # subcommand -> (module, one-line help)
     'prepare':  ('avface_nb.data',     'turn a folder of videos into the on-disk training format'),
     'degrade':  ('avface_nb.degrade',  'degrade a video with a named preset (CRF, blur, down-sampling, noise, VFHQ chain)'),
     'features': ('avface_nb.features', 'FHOG and MFCC-window features of a video'),
-    'bench':    ('avface_nb.bench',    'throughput figures of the preprocessing (and later the models)'),
+    'bench':    ('avface_nb.bench',    'throughput figures: preprocessing, metrics, restore, every method, training steps'),
     'synth':    ('avface_nb.synth',    'generate the built-in synthetic talking-face corpus'),
     'metrics':  ('avface_nb.metrics',  'compare a restored video with its reference'),
     'train':    ('avface_nb.train',    'train a model from a YAML config (stages, checkpoints, --resume, DDP under torchrun)'),
     'restore':  ('avface_nb.restore',  'restore the face in a video with a trained checkpoint, keeping its audio'),
     'report':   ('avface_nb.report',   'run a report notebook with papermill into reports/html'),
+    'runs':     ('avface_nb.experiments', 'train every run the reports need at a scale (the run cache; --device cuda)'),
 }
 
 def usage() -> str:

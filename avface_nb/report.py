@@ -11,18 +11,10 @@ import pandas as pd
 from .core import InputError, atomic_output, repo_root
 
 # %% auto #0
-__all__ = ['REPORTS', 'BANNERS', 'reports_dir', 'load_params', 'git_commit', 'banner', 'show_banner', 'save_table', 'verdict',
-           'run_report', 'write_index', 'cli']
+__all__ = ['BANNERS', 'reports_dir', 'load_params', 'git_commit', 'report_list', 'banner', 'show_banner', 'save_table', 'rel',
+           'show_claims', 'show_table', 'show_budget', 'show_boxes', 'show_viewer', 'run_report', 'write_index', 'cli']
 
-# %% ../nbs/50_report.ipynb #3aeb79cd
-REPORTS = {  # name -> one-line description (the notebook is reports/<name>.ipynb)
-    '001_table1_2': 'AVFR vs BasicVSR++ vs VQFR on PSNR, SSIM, LPIPS, TLME (+ mouth PSNR) (paper 001, Tables 1-2)',
-    '001_table5': 'AVFR: MFCC segment K = 3 / 5 / 7 and interference from other videos vs permuted segments (paper 001, Table 5)',
-    '001_table3_4': 'AVFR ablations: full vs w/o audio, w/o temporal smoothing, 2D-CNN (paper 001, Tables 3-4)',
-    '001_realclips': 'AVFR (with and without audio), BasicVSR++ and VQFR trained on 8 real clips, tested on 3; synthetic-trained models too',
-    '001_steps': "AVFR and AVFR w/o audio at the scale's stage-II length and at long_steps: the AVFR issue's must-holds and the code-accuracy oracle",
-}
-
+# %% ../nbs/50_report.ipynb #05cc826a
 def reports_dir() -> Path:
     "The report notebooks' folder (`$AVFACE_REPORTS` or `<repo>/reports`)."
     return Path(os.environ.get('AVFACE_REPORTS', repo_root()/'reports'))
@@ -44,7 +36,13 @@ def git_commit() -> str:
         return c + ('+dirty' if dirty else '')
     except Exception: return 'unknown'
 
-# %% ../nbs/50_report.ipynb #7e180082
+
+def report_list() -> dict:
+    "Report name -> one-line description (`reports/reports.yaml`, in order)."
+    p = reports_dir()/'reports.yaml'
+    return (yaml.safe_load(p.read_text()) or {}) if p.exists() else {}
+
+# %% ../nbs/50_report.ipynb #75d96955
 BANNERS = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
     'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
@@ -69,14 +67,68 @@ def save_table(df: pd.DataFrame, # the table
     with atomic_output(out) as tmp: df.to_csv(tmp, index=False)
     return out
 
-def verdict(claim: str, # the paper's claim, in words
-            holds: bool, # whether our numbers support it
-            numbers: str, # the numbers behind the verdict
-            ) -> dict:
-    "One row of a claims table."
-    return dict(claim=claim, verdict='confirmed on our data' if holds else 'not confirmed on our data', numbers=numbers)
+def rel(path) -> str:
+    "A path as the reader should see it: relative to the repository when inside it, else only its last two parts."
+    p = Path(path).resolve()
+    try: return str(p.relative_to(repo_root().resolve()))
+    except ValueError: return str(Path('…', *p.parts[-2:]))
 
-# %% ../nbs/50_report.ipynb #eabaa65b
+def show_claims(df: pd.DataFrame, # evaluation rows (method, clip, speaker, seed, name, value)
+                claims, # list of stats.Claim
+                report: str, out_dir=None, **bootstrap_kw) -> pd.DataFrame:
+    "Decide the claims (three-way verdicts on a 95 % interval), save `<report>_claims.csv`, display them; returns the table."
+    from IPython.display import display, Markdown
+    from avface_nb.stats import claims_table, format_claims
+    t = claims_table(df, claims, **bootstrap_kw)
+    save_table(t, report, 'claims', out_dir)
+    counts = t['verdict'].value_counts().to_dict()
+    display(Markdown('Verdicts: ' + ', '.join(f'{v} {counts.get(v, 0)}' for v in ('confirmed', 'contradicted', 'inconclusive', 'n/a'))
+                     + ' (95 % interval of the paired per-clip difference; test speakers and training seeds resampled).'))
+    display(format_claims(t))
+    return t
+
+def show_table(df: pd.DataFrame, # evaluation rows
+               report: str, out_dir=None, title: str='Our table (mean ± std over test clips and seeds)') -> pd.DataFrame:
+    "Save the rows (`<report>_rows.csv`) and the method × metric summary (`<report>.csv`), and display the summary."
+    from IPython.display import display, Markdown
+    from avface_nb.evaluate import summarise
+    table = summarise(df)
+    save_table(df, report, 'rows', out_dir); save_table(table, report, out_dir=out_dir)
+    display(Markdown(f'### {title}')); display(table)
+    return table
+
+def show_budget(runs: dict, labels: dict, losses: dict|None=None):
+    "The training budget of each run (first seed): steps, batch, window frames, windows and frames seen, rate, seconds, losses."
+    from IPython.display import display, Markdown
+    from avface_nb.experiments import budget_table
+    b = budget_table({labels[k]: next(iter(v.values())) for k, v in runs.items()})
+    if losses: b['losses'] = [losses.get(k, '') for k in runs]
+    display(Markdown('### Training budget (per seed; the same number of steps × batch of windows for every method of a table)')); display(b)
+    return b
+
+def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):
+    "Per-clip box plots of some metrics, one panel each."
+    import seaborn as sns, matplotlib.pyplot as plt
+    sub = df[df['name'].isin(names)]
+    if sub.empty: return
+    g = sns.catplot(data=sub, x='method', y='value', col='name', kind='box', sharey=False, height=3.2, aspect=1.3)
+    g.set_xticklabels(rotation=25, ha='right'); g.set_titles('{col_name} per test clip'); plt.show()
+
+def show_viewer(methods: dict, # name -> evaluation method (clip -> restored frames)
+                clip: dict, # a test clip (`evaluate.test_clips`)
+                max_frames: int=48, # consecutive frames embedded (Play shows motion)
+                first: str|None=None, # the method shown on the right at first (default: the last one)
+                ):
+    "Embed the static comparison viewer of one test clip (every method, the reference, a mouth zoom)."
+    from IPython.display import display, HTML
+    from avface_nb.viz import comparison_data, comparison_html
+    from avface_nb.metrics import mouth_boxes
+    shown = {n: fn(clip) for n, fn in methods.items()}
+    if first in shown: shown = {**{k: v for k, v in shown.items() if k != first}, first: shown[first]}
+    mb = mouth_boxes(clip['landmarks'], clip['hq'].shape[1:3]) if clip.get('landmarks') is not None else None
+    display(HTML(comparison_html(comparison_data(shown, reference=clip['hq'], mouth_boxes=mb, max_frames=max_frames, title=clip['clip_id']))))
+
+# %% ../nbs/50_report.ipynb #bc06c4f6
 def _html_export(nb_path: Path, out: Path):
     import nbformat
     from nbconvert import HTMLExporter
@@ -93,7 +145,7 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
     "Execute one report at `scale` into `<out_dir>/<name>.html`; returns its run record."
     import papermill as pm
     nb = reports_dir()/f'{name}.ipynb'
-    if not nb.exists(): raise InputError(nb, f'no such report (have: {", ".join(sorted(REPORTS))})')
+    if not nb.exists(): raise InputError(nb, f'no such report (have: {", ".join(report_list())})')
     out_dir = Path(out_dir or reports_dir()/'html'); out_dir.mkdir(parents=True, exist_ok=True)
     p = load_params(scale, params); p['out_dir'] = str(out_dir.resolve())
     t0, status, err = time.time(), 'ok', None
@@ -106,7 +158,7 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
         _html_export(tmp, out_dir/f'{name}.html')
     rec = dict(name=name, scale=scale, date=datetime.datetime.now().isoformat(timespec='seconds'),
                commit=git_commit(), seconds=round(time.time() - t0, 1), status=status, error=err,
-               description=REPORTS.get(name, ''))
+               description=report_list().get(name, ''))
     _record(out_dir, rec)
     return rec
 
@@ -133,16 +185,16 @@ def write_index(out_dir: Path, runs: dict) -> Path:
     with atomic_output(out_dir/'index.html') as tmp: tmp.write_text(page)
     return out_dir/'index.html'
 
-# %% ../nbs/50_report.ipynb #cf1b4367
+# %% ../nbs/50_report.ipynb #b69f5906
 def cli(argv: list[str]|None=None) -> int:
     "avface report NAME|all --scale S: run report notebooks into reports/html."
     p = argparse.ArgumentParser(prog='avface report', description='Run report notebooks with papermill into HTML + CSV.')
-    p.add_argument('names', nargs='+', help=f'report names or "all" ({", ".join(REPORTS) or "none yet"})')
+    p.add_argument('names', nargs='+', help=f'report names or "all" ({", ".join(report_list()) or "none yet"})')
     p.add_argument('--scale', default='small', help='smoke | small | paper (reports/params/<scale>.yaml)')
     p.add_argument('--out', help='output folder (default reports/html)')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a parameter (YAML value)')
     a = p.parse_args(argv)
-    names = list(REPORTS) if a.names == ['all'] else a.names
+    names = list(report_list()) if a.names == ['all'] else a.names
     extra = {k: yaml.safe_load(v) for k, v in (s.split('=', 1) for s in a.set)}
     bad = 0
     for n in names:
