@@ -5,8 +5,10 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
+DEVICE ?= auto
+JOBS ?= 1
 
-.PHONY: install test reproduce export clean-nbs check-clean bench clean
+.PHONY: install test reproduce train export clean-nbs check-clean bench clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -27,6 +29,11 @@ test: install
 reproduce: install
 	@if [ "$(RETRAIN)" = 1 ]; then echo "RETRAIN=1: removing runs/$(SCALE)/"; rm -rf runs/$(SCALE); fi
 	$(VENV)/bin/avface report all --scale $(SCALE)
+
+# every training run the reports need at $(SCALE) (reports/plan.yaml), resumable: finished stages are skipped.
+# On a GPU machine: make train SCALE=small DEVICE=cuda JOBS=8 (tools/gpu_train.sh is the lent-GPU version).
+train: install
+	$(VENV)/bin/avface runs --scale $(SCALE) --device $(DEVICE) --jobs $(JOBS)
 
 export: install
 	$(VENV)/bin/nbdev_export

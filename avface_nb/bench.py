@@ -125,8 +125,9 @@ def report(res: dict) -> str:
             if key in d: lines.append(f'    goal {key} {desc}: {_fmt(d[key])} -> {"PASS" if ok(d[key]) else "MISS"}')
     return '\n'.join(lines)
 
-# %% ../nbs/90_bench.ipynb #d6680488
-def bench_train(clip=None, scale: str='small', steps: int=4, methods=None, **_) -> dict:
+# %% ../nbs/90_bench.ipynb #625bd5d9
+def bench_train(clip=None, scale: str='small', steps: int=4, methods=None, sets=(), # extra config overrides, e.g. ['data.lq_cache=0']
+                **_) -> dict:
     "Per method stage at `scale`: s/step, batch share, GFLOPs/step, GFLOP/s and % of the measured sgemm peak."
     import tempfile
     from avface_nb.core import repo_root
@@ -140,7 +141,7 @@ def bench_train(clip=None, scale: str='small', steps: int=4, methods=None, **_) 
         for m in (methods or registry.names()):
             cp = repo_root()/'configs'/f'{m}_{scale}.yaml'
             if not cp.exists(): continue
-            cfg = load_config(cp, [f'data.root={corpus}', 'train.device=cpu'])
+            cfg = load_config(cp, [f'data.root={corpus}', 'train.device=cpu', *sets])
             prev = {}
             for st in cfg['train']['stages']:
                 f = stage_figures(cfg, st, prev, steps)

@@ -11,9 +11,9 @@ import torch
 from .core import InputError, atomic_output
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'plain', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['CKPT_FORMAT', 'plain', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'slim']
 
-# %% ../nbs/09_checkpoint.ipynb #e14334eb
+# %% ../nbs/09_checkpoint.ipynb #b0caaa0c
 def plain(x):
     "`x` with tuples as lists and numpy/torch scalars as Python numbers (what `weights_only` checkpoints and YAML hold)."
     if isinstance(x, dict): return {str(k): plain(v) for k, v in x.items()}
@@ -69,4 +69,40 @@ def load_checkpoint(path, # a checkpoint file
     if want and ck.get('kind') not in want:
         raise InputError(path, f"is a checkpoint of kind {ck.get('kind')} (stage {ck.get('stage')}, step {ck.get('step')}), "
                                f"expected kind {' or '.join(want)}")
+    return _complete(ck, path)
+
+# %% ../nbs/09_checkpoint.ipynb #7cf80207
+def slim(ck: dict, # a complete checkpoint dict (modules, ...)
+         frozen: dict|None=None, # 'module.sub' -> {'path': earlier final.pt (relative to this one), 'hash': its stage hash, 'module': its module name}
+         half: bool=True, # store floating tensors as float16
+         ) -> dict:
+    "A copy of `ck` without the frozen sub-modules' weights (recorded in `frozen_from`) and with float16 storage."
+    out = dict(ck, modules={n: dict(sd) for n, sd in ck['modules'].items()})
+    for part, src in (frozen or {}).items():
+        mod, sub = part.split('.', 1)
+        out['modules'][mod] = {k: v for k, v in out['modules'][mod].items() if not k.startswith(sub + '.')}
+    if frozen: out['frozen_from'] = {k: dict(v) for k, v in frozen.items()}
+    if half:
+        cast = lambda v: v.half() if torch.is_tensor(v) and v.is_floating_point() and v.dtype == torch.float32 else v
+        out['modules'] = {n: {k: cast(v) for k, v in sd.items()} for n, sd in out['modules'].items()}
+        if torch.is_tensor(out.get('codebook')): out['codebook'] = cast(out['codebook'])
+        out['storage'] = 'float16'
+    return out
+
+def _complete(ck: dict, path: Path) -> dict:
+    "Float32 weights, and the frozen sub-modules read back from the checkpoints named in `frozen_from`."
+    if ck.get('storage') == 'float16':
+        up = lambda v: v.float() if torch.is_tensor(v) and v.dtype == torch.float16 else v
+        ck['modules'] = {n: {k: up(v) for k, v in sd.items()} for n, sd in ck['modules'].items()}
+        if torch.is_tensor(ck.get('codebook')): ck['codebook'] = up(ck['codebook'])
+        ck['storage'] = 'float32 (stored as float16)'
+    for part, src in (ck.get('frozen_from') or {}).items():
+        mod, sub = part.split('.', 1)
+        dep = (path.parent / src['path']).resolve()
+        if not dep.is_file(): raise InputError(path, f"needs the frozen {part} weights of {src['path']} (stage hash {src['hash']}), which is missing")
+        d = load_checkpoint(dep)
+        if d.get('stage_hash') != src['hash']:
+            raise InputError(path, f"its frozen {part} came from stage hash {src['hash']}, but {dep} holds {d.get('stage_hash')} (retrained since)")
+        ck['modules'][mod] = {**ck['modules'][mod], **{f'{sub}.{k}': v for k, v in d['modules'][src.get('module', 'model')].items()}}
+    if ck.get('frozen_from'): ck['attached_from'] = ck.pop('frozen_from')   # complete now: saving it again stores every weight
     return ck

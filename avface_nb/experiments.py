@@ -13,14 +13,15 @@ from . import registry
 
 # %% auto #0
 __all__ = ['CORPORA', 'REAL', 'ensure_corpus', 'ensure_real', 'config_path', 'train_run', 'final_ckpt', 'run_name', 'method_runs',
-           'load_plan', 'plan_entries', 'plan_runs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs',
-           'viewer_methods', 'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
-           'training_curves', 'paper_table']
+           'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs',
+           'score_runs', 'viewer_methods', 'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt',
+           'landmarks_fn', 'training_curves', 'paper_table']
 
-# %% ../nbs/45_experiments.ipynb #85e32fc0
+# %% ../nbs/45_experiments.ipynb #5e733bfb
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
-    'small': dict(speakers=24, clips=3, seconds=4.0, size=128, crop=64, synth='data/synth', prepared='data/prepared/synth'),
+    # small: 60 speakers, 48 train / 12 test (12 test speakers, 24 test clips: clip-level noise averages out over speakers)
+    'small': dict(speakers=60, clips=2, seconds=4.0, size=128, crop=64, split='48,0,12', synth='data/synth60', prepared='data/prepared/synth60'),
     'paper': dict(speakers=200, clips=4, seconds=6.0, size=384, crop=256, synth='data/synth_paper', prepared='data/prepared/synth_paper'),
 }
 
@@ -42,7 +43,7 @@ def ensure_corpus(scale: str, # smoke | small | paper
     syn = root/c['synth']
     if not (syn/'corpus.json').exists():
         make_corpus(syn, speakers=c['speakers'], clips=c['clips'], seconds=c['seconds'], size=c['size'], seed=seed, progress=progress)
-    prepare(syn, prep, size=c['crop'], seed=seed, progress=progress, overwrite=True)
+    prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True)
     return prep
 
 # %% ../nbs/45_experiments.ipynb #7a723032
@@ -124,7 +125,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #2dc81fb8
+# %% ../nbs/45_experiments.ipynb #0e358840
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -164,22 +165,79 @@ def plan_runs(report: str, params: dict, progress: bool=False, device: str|None=
         out[e['key']] = {s: p for (a, s), p in r.items()}
     return out
 
-def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=True) -> dict:
-    "Train every run the reports need at a scale (the union of their plans); returns {report: plan_runs result}."
+def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, list]:
+    "The distinct training jobs of the reports' plans: (shared earlier stages, method runs), each a dict of `method_runs` arguments."
+    from avface_nb.report import load_params
+    plan = plan if plan is not None else load_plan()
+    params = load_params(scale)
+    shared, runs = {}, {}
+    for r in (reports or list(plan)):
+        for e in plan_entries(r, params, plan):
+            spec = registry.get(e['method'])
+            for s in e['seeds']:
+                for st in spec.stages[:-1]:
+                    key = (e['data'], e['prefix'], st, s, tuple(_stage_sets(e['sets'], st)))
+                    shared[key] = dict(stage=st, seed=s, data=e['data'], prefix=e['prefix'], sets=_stage_sets(e['sets'], st))
+                key = (e['data'], e['prefix'] + e['run_prefix'], e['method'], e['ablation'], s, tuple(e['sets']))
+                runs[key] = dict(method=e['method'], ablation=e['ablation'], seed=s, data=e['data'], prefix=e['prefix'],
+                                 run_prefix=e['run_prefix'], sets=e['sets'])
+    return list(shared.values()), list(runs.values())
+
+def _job(args):
+    "One training job in its own process (`train_plan`'s pool)."
+    kind, scale, device, threads, j = args
+    import torch
+    if threads: torch.set_num_threads(threads)
+    corpus = ensure_corpus(scale, j['data'])
+    sfx = '' if j['seed'] == SEED else f"_seed{j['seed']}"
+    if kind == 'shared':
+        r = train_run(j['stage'], scale, corpus, f"{j['prefix']}{j['stage']}{sfx}", [f"train.seed={j['seed']}", *j['sets']], False, device)
+        return {k: v['status'] for k, v in r.items()}
+    r = method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'])
+    return {str(k): str(v) for k, v in r.items()}
+
+def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=True,
+               jobs: int=1, # processes training at once (e.g. 8 on a GPU machine; 1 on 2 CPU cores)
+               threads: int|None=None, # torch threads per process
+               ) -> dict:
+    "Train every run the reports need at a scale: first the shared earlier stages, then every method run (`jobs` at a time)."
     from avface_nb.report import load_params
     plan = load_plan()
-    return {r: plan_runs(r, load_params(scale), progress, device, plan) for r in (reports or list(plan))}
+    for r in (reports or list(plan)): ensure_corpus(scale, plan_entries(r, load_params(scale), plan)[0]['data'] if plan[r]['runs'] else 'synthetic')
+    shared, runs = plan_jobs(scale, reports, plan)
+    done = {}
+    if jobs <= 1:
+        for kind, js in (('shared', shared), ('run', runs)):
+            for j in js: done[json.dumps(j, sort_keys=True)] = _job((kind, scale, device, threads, j))
+        return done
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from tqdm.auto import tqdm
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as ex:
+        for kind, js in (('shared', shared), ('run', runs)):                    # phase 1 must finish before phase 2
+            futs = {ex.submit(_job, (kind, scale, device, threads, j)): j for j in js}
+            for f in tqdm(futs, desc=f'{kind} runs', disable=not progress):
+                done[json.dumps(futs[f], sort_keys=True)] = f.result()
+    return done
 
 def cli(argv: list[str]|None=None) -> int:
     "avface runs --scale S: train every run the reports need (resumable: finished stages are skipped)."
     p = argparse.ArgumentParser(prog='avface runs', description='Train every run the reports need at a scale (reports/plan.yaml).')
     p.add_argument('--scale', default='small'); p.add_argument('--device', help="'cpu', 'cuda' or 'auto'")
     p.add_argument('--reports', help='comma-separated subset of the plan\'s reports')
+    p.add_argument('--jobs', type=int, default=1, help='training processes at once (default 1)')
+    p.add_argument('--threads', type=int, help='torch threads per process')
+    p.add_argument('--list', action='store_true', help='print the jobs and exit')
     p.add_argument('--no-progress', action='store_true')
     a = p.parse_args(argv)
-    res = train_plan(a.scale, a.reports.split(',') if a.reports else None, a.device, not a.no_progress)
-    for r, runs in res.items():
-        print(f"{r}: " + ', '.join(f"{k} ({len(v)} seed{'s' if len(v) > 1 else ''})" for k, v in runs.items()))
+    reports = a.reports.split(',') if a.reports else None
+    if a.list:
+        sh, rs = plan_jobs(a.scale, reports)
+        for j in sh: print('shared', json.dumps(j))
+        for j in rs: print('run   ', json.dumps(j))
+        return 0
+    res = train_plan(a.scale, reports, a.device, not a.no_progress, a.jobs, a.threads)
+    print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
     return 0
 
 # %% ../nbs/45_experiments.ipynb #71719c08
@@ -240,19 +298,20 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/45_experiments.ipynb #8190a064
+# %% ../nbs/45_experiments.ipynb #3dce0d0e
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
                  max_mb: float=20.) -> Path|None:
-    "Copy a checkpoint to `checkpoints/NAME` (atomically) for `avface restore --ckpt`; skipped at smoke scale or above `max_mb`."
+    "Write a self-contained copy of a checkpoint to `checkpoints/NAME` for `avface restore --ckpt`; skipped at smoke scale or above `max_mb`."
     import shutil
     ckpt = Path(ckpt)
     mb = ckpt.stat().st_size / 2**20
     if scale == 'smoke' or mb > max_mb: return None
+    from avface_nb.checkpoint import load_checkpoint, save_checkpoint, slim
     dest = repo_root()/'checkpoints'/name
     dest.parent.mkdir(exist_ok=True)
-    with atomic_output(dest) as tmp: shutil.copyfile(ckpt, tmp)
+    save_checkpoint(dest, slim(load_checkpoint(ckpt), None, half=True))   # self-contained: the frozen stage-I weights included
     return dest
 
 def landmarks_fn(data: str='synthetic'):

@@ -621,7 +621,7 @@ class AVFRLoss(nn.Module):
         parts['total'] = total.detach()
         return total, parts
 
-# %% ../../nbs/21_avfr.ipynb #ad58a785
+# %% ../../nbs/21_avfr.ipynb #6dfdee3e
 LOSSES: dict[str, callable] = {}   # loss type -> constructor(**kwargs) -> module (out, hq, target_idx, target_zq) -> (total, parts)
 
 def register_loss(name: str):
@@ -693,6 +693,7 @@ class AVFRStageII(Task):
         self.modules = dict(model=build_avfr(self.model_config(self.cfg), vq, self.cfg))
         self.optim_groups = dict(g=['model'])
         self.frozen_parts = ['model.vqgan']
+        self.frozen_from = {'model.vqgan': self.scfg['vqgan_stage']}   # final.pt refers to stage I's weights
         self.loss = build_loss(self.scfg['loss'], self.cfg).to(self.device)
 
     def codebook(self): return self.modules['model'].vqgan.quantizer.codebook.detach().clone()

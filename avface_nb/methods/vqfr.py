@@ -143,7 +143,7 @@ def vqfr_figures(config: dict|str='paper', # VQFRStyle arguments (with vqgan_pre
     return dict(size=S, encoder_params_M=enc / 1e6, main_params_M=(tot - enc - vqp) / 1e6, trainable_params_M=(tot - vqp) / 1e6,
                 vqgan_params_M=vqp / 1e6, gflops_frame=fc.get_total_flops() / 2 / 1e9)
 
-# %% ../../nbs/23_vqfr.ipynb #a72e6f15
+# %% ../../nbs/23_vqfr.ipynb #7b041f1f
 class VQFRLoss(nn.Module):
     "w_pixel·L1(main) + w_per·perceptual(main) + w_latent·MSE(z_e, HQ z_q) + w_code·code CE + w_tex·L1(texture)."
     def __init__(self, w_pixel: float=1.0, w_per: float=1.0, w_latent: float=1.0, w_code: float=1.0, w_tex: float=1.0,
@@ -218,6 +218,7 @@ class VQFRStage(Task):
         self.modules = dict(model=build_vqfr(self.model_config(self.cfg), vq, self.cfg))
         self.optim_groups = dict(g=['model'])
         self.frozen_parts = ['model.vqgan']
+        self.frozen_from = {'model.vqgan': self.scfg['vqgan_stage']}   # final.pt refers to stage I's weights
         self.loss = construct(VQFRLoss, self.scfg['loss'], f'train.{self.name}.loss', self.cfg).to(self.device)
         self.loss.requires_grad_(False)
 
