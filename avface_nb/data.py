@@ -272,7 +272,7 @@ def _chw(x: np.ndarray) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return t.float().div_(255) if x.dtype == np.uint8 else t.float()
 
-# %% ../nbs/06_data.ipynb #acf7c44e
+# %% ../nbs/06_data.ipynb #eccff90c
 DEFAULT_DEGRADE = 'avfr'   # the degradation chain of paper 001 (degrade.PRESETS): the default of training and test sets
 
 class ClipWindows(torch.utils.data.Dataset):
@@ -293,6 +293,7 @@ class ClipWindows(torch.utils.data.Dataset):
                  mfcc_norm: str='cmvn', # 'cmvn' (per clip) or 'none'
                  min_shift: int=5, # permuted interference moves every frame at least this far (capped at T_clip/2)
                  lq_cache: int=0, # degraded realisations per clip, each the whole clip degraded once and cached on disk (0: each window degraded on its own)
+                 lq_seed: int|None=None, # seed of the cached realisations (None: `seed`; a fixed value gives every training seed the same LQ clips)
                  seed: int=SEED):
         self.root, self.split = Path(root), split
         if frames < 1: raise ValueError(f'frames must be ≥ 1, got {frames}')
@@ -302,6 +303,7 @@ class ClipWindows(torch.utils.data.Dataset):
         self.frames, self.degrade, self.K, self.audio, self.interference = frames, degrade, K, audio, interference if audio else None
         self.hog, self.cell, self.mfcc_norm, self.min_shift, self.seed = hog and degrade is not None, cell, mfcc_norm, min_shift, seed
         self.lq_cache, self._lq = int(lq_cache or 0), {}
+        self.lq_seed = seed if lq_seed is None else int(lq_seed)
         self.stride = stride or frames
         self.jitter = (split == 'train') if jitter is None else jitter
         self.vary = vary or ('epoch' if split == 'train' else 'fixed')
@@ -338,8 +340,8 @@ class ClipWindows(torch.utils.data.Dataset):
         return c, s
 
     def cache_dir(self) -> Path:
-        "Where this dataset's degraded clips are cached: `<corpus>/lq_cache/<digest of preset, seed, size>/`."
-        key = hashlib.sha256(json.dumps([self.degrade, self.seed, self.size], sort_keys=True, default=str).encode()).hexdigest()[:12]
+        "Where this dataset's degraded clips are cached: `<corpus>/lq_cache/<digest of preset, LQ seed, size>/`."
+        key = hashlib.sha256(json.dumps([self.degrade, self.lq_seed, self.size], sort_keys=True, default=str).encode()).hexdigest()[:12]
         return self.root / 'lq_cache' / key
 
     def lq_clip(self, c: int, # clip number
@@ -355,7 +357,7 @@ class ClipWindows(torch.utils.data.Dataset):
             except (OSError, ValueError): lq = None                        # a damaged cache file is rebuilt
         if lq is None or len(lq) != m['n_frames']:
             hq = resize_frames(np.asarray(np.load(self._dir(c) / 'hq.npy', mmap_mode='r')), self.size)
-            lq, _ = D.apply(hq, float(m['fps']), self.degrade, seed=self.seed, key=f"{m['clip_id']}/clip/{r}")
+            lq, _ = D.apply(hq, float(m['fps']), self.degrade, seed=self.lq_seed, key=f"{m['clip_id']}/clip/{r}")
             if lq.shape[1:3] != hq.shape[1:3]: lq = D.resize(lq, hq.shape[1:3])
             try:
                 p.parent.mkdir(parents=True, exist_ok=True)

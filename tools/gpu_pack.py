@@ -61,8 +61,12 @@ def pack(scale: str, out: Path, part_mb: float=30.):
                 hq = np.load(d / 'hq.npy'); v = td / (m['clip_id'] + '_hq.mkv'); _encode(hq, v)
                 files.append((v, r / 'hq.mkv')); manifest[str(r / 'hq.npy')] = _digest(hq)
                 for name in ('mfcc.npy', 'meta.json'): files.append((d / name, r / name))
+            dsd = SCALES[scale]['data']; seen = set()
             for s in sorted(s for d, s in need if d == data):                 # the degraded clips each seed trains on
-                ds = ClipWindows(root, 'train', size=size, lq_cache=SCALES[scale]['data'].get('lq_cache', DEFAULTS['data']['lq_cache']), seed=s)
+                ds = ClipWindows(root, 'train', size=size, lq_cache=dsd.get('lq_cache', DEFAULTS['data']['lq_cache']), seed=s,
+                                 lq_seed=dsd.get('lq_seed', DEFAULTS['data']['lq_seed']))
+                if ds.cache_dir() in seen: continue
+                seen.add(ds.cache_dir())
                 for c, m in enumerate(ds.clips):
                     lq = ds.lq_clip(c, 0)
                     p = ds.cache_dir() / f"{m['clip_id']}_r0.npy"; r = p.relative_to(ROOT)
