@@ -28,12 +28,12 @@ from .. import metrics as M
 from ..evaluate import mfcc_windows
 
 # %% auto #0
-__all__ = ['FARNEBACK', 'AVFR_PRESETS', 'ABLATIONS', 'LOSSES', 'ABLATION_NAMES', 'SPEC', 'AVFRConfig', 'warp', 'farneback_flow',
-           'grey_u8', 'clip_flows', 'next_flows', 'level_flows', 'flow_smooth', 'HOGEncoder', 'AudioProjection',
-           'CodePredictor', 'TFR', 'AVFR', 'clip_tensors', 'restore_clip', 'flops_per_frame', 'param_counts',
-           'restore_benchmark', 'bench_avfr', 'batch_negatives', 'AVFRLoss', 'register_loss', 'avfr_loss', 'build_loss',
-           'avfr_config', 'build_avfr', 'avfr_ablation', 'AVFRStageII', 'avfr_restorer', 'avfr_checkpoint_restorer',
-           'code_oracle_curve', 'accuracy_needed']
+__all__ = ['FARNEBACK', 'AVFR_PRESETS', 'ABLATIONS', 'LOSSES', 'PAPER_001', 'ABLATION_NAMES', 'SPEC', 'AVFRConfig', 'warp',
+           'farneback_flow', 'grey_u8', 'clip_flows', 'next_flows', 'level_flows', 'flow_smooth', 'HOGEncoder',
+           'AudioProjection', 'CodePredictor', 'TFR', 'AVFR', 'clip_tensors', 'restore_clip', 'flops_per_frame',
+           'param_counts', 'restore_benchmark', 'bench_avfr', 'batch_negatives', 'AVFRLoss', 'register_loss',
+           'avfr_loss', 'build_loss', 'avfr_config', 'build_avfr', 'avfr_ablation', 'AVFRStageII', 'avfr_restorer',
+           'avfr_checkpoint_restorer', 'code_oracle_curve', 'accuracy_needed']
 
 # %% ../../nbs/21_avfr.ipynb #7a9203a7
 FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
@@ -795,7 +795,11 @@ def accuracy_needed(curve: pd.DataFrame, # rows of `code_oracle_curve`
         if v[i] >= target_psnr: return float(a[i - 1] + (a[i] - a[i - 1]) * (target_psnr - v[i - 1]) / (v[i] - v[i - 1]))
     return float('nan')
 
-# %% ../../nbs/21_avfr.ipynb #1c120d80
+# %% ../../nbs/21_avfr.ipynb #2ce9ef2e
+PAPER_001 = dict(lambda_pixel=1.0, lambda_align=0.5, lambda_smooth=0.2, margin=1.0, gamma=0.7, delta=2, K=5,
+                 lr=2e-4, batch=8, epochs=200, seed=42, split='0.9')
+
+# %% ../../nbs/21_avfr.ipynb #f005073f
 ABLATION_NAMES = {'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing', 'cnn2d': 'w/ 2D-CNN (no temporal)',
                   'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7', 'no_interference': 'w/o Interference M'}
 
