@@ -65,7 +65,7 @@ def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale][
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #31c775fa
+# %% ../nbs/45_experiments.ipynb #87cf00db
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>_<scale>.yaml (`InputError` when absent)."
     p = repo_root()/'configs'/f'{method}_{scale}.yaml'
@@ -109,15 +109,17 @@ def method_runs(method: str, # a registered method
                 sets=(), # extra overrides for every run (e.g. 'train.<stage>.steps=250')
                 progress: bool=False, device: str|None=None,
                 run_prefix: str='', # an extra prefix of the method's runs only (shared stages keep `prefix`)
+                stage_seed: int|None=None, # seed of the shared earlier stages (None: each run's own seed)
                 ) -> dict[tuple, Path]:
     "Train (or reuse) a method's ablation rows at several seeds; returns {(ablation, seed): final checkpoint}."
     spec = registry.get(method)
     out = {}
     for seed in seeds:
-        sfx = '' if seed == SEED else f'_seed{seed}'
+        s1 = seed if stage_seed is None else int(stage_seed)
+        sfx = '' if s1 == SEED else f'_seed{s1}'
         given = []
         for st in spec.stages[:-1]:                                   # shared earlier stages, from their own config
-            r = train_run(st, scale, corpus, f'{prefix}{st}{sfx}', [f'train.seed={seed}', *_stage_sets(sets, st)], progress, device)
+            r = train_run(st, scale, corpus, f'{prefix}{st}{sfx}', [f'train.seed={s1}', *_stage_sets(sets, st)], progress, device)
             given.append(f'train.{st}.ckpt={final_ckpt(r, st)}')
         for a in ablations:
             r = train_run(method, scale, corpus, run_name(method, a, seed, prefix + run_prefix),
@@ -125,7 +127,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #0e358840
+# %% ../nbs/45_experiments.ipynb #5ef45787
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -151,7 +153,7 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
         m, a, s = item[0], item[1], item[2] if len(item) > 2 else 'all'
         extra = [f'{k}={_subst(v, params)}' for k, v in (item[3] if len(item) > 3 else {}).items()]
         seeds = all_seeds if s == 'all' else all_seeds[:1] if s == 'first' else [int(v) for v in (s if isinstance(s, list) else [s])]
-        out.append(dict(method=m, ablation=a, seeds=seeds, data=e.get('data', params.get('data', 'synthetic')),
+        out.append(dict(method=m, ablation=a, seeds=seeds, data=e.get('data', params.get('data', 'synthetic')), stage_seed=params.get('stage_seed'),
                         prefix=e.get('prefix', ''), run_prefix=item[4] if len(item) > 4 else '', sets=sets + extra,
                         key=item[5] if len(item) > 5 else (m if a == 'full' else f'{m}_{a}')))
     return out
@@ -161,7 +163,8 @@ def plan_runs(report: str, params: dict, progress: bool=False, device: str|None=
     out = {}
     for e in plan_entries(report, params, plan):
         corpus = ensure_corpus(params['scale'], e['data'])
-        r = method_runs(e['method'], params['scale'], corpus, [e['ablation']], e['seeds'], e['prefix'], e['sets'], progress, device, e['run_prefix'])
+        r = method_runs(e['method'], params['scale'], corpus, [e['ablation']], e['seeds'], e['prefix'], e['sets'], progress, device,
+                        e['run_prefix'], e['stage_seed'])
         out[e['key']] = {s: p for (a, s), p in r.items()}
     return out
 
@@ -171,16 +174,20 @@ def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, lis
     plan = plan if plan is not None else load_plan()
     params = load_params(scale)
     shared, runs = {}, {}
-    for r in (reports or list(plan)):
+    if not reports:
+        from avface_nb.report import report_list
+        reports = [r for r in plan if r in report_list(everything=False)]    # the reports `avface report all` renders
+    for r in reports:
         for e in plan_entries(r, params, plan):
             spec = registry.get(e['method'])
             for s in e['seeds']:
+                s1 = s if e['stage_seed'] is None else int(e['stage_seed'])
                 for st in spec.stages[:-1]:
-                    key = (e['data'], e['prefix'], st, s, tuple(_stage_sets(e['sets'], st)))
-                    shared[key] = dict(stage=st, seed=s, data=e['data'], prefix=e['prefix'], sets=_stage_sets(e['sets'], st))
+                    key = (e['data'], e['prefix'], st, s1, tuple(_stage_sets(e['sets'], st)))
+                    shared[key] = dict(stage=st, seed=s1, data=e['data'], prefix=e['prefix'], sets=_stage_sets(e['sets'], st))
                 key = (e['data'], e['prefix'] + e['run_prefix'], e['method'], e['ablation'], s, tuple(e['sets']))
                 runs[key] = dict(method=e['method'], ablation=e['ablation'], seed=s, data=e['data'], prefix=e['prefix'],
-                                 run_prefix=e['run_prefix'], sets=e['sets'])
+                                 run_prefix=e['run_prefix'], sets=e['sets'], stage_seed=e['stage_seed'])
     return list(shared.values()), list(runs.values())
 
 def _job(args):
@@ -193,7 +200,8 @@ def _job(args):
     if kind == 'shared':
         r = train_run(j['stage'], scale, corpus, f"{j['prefix']}{j['stage']}{sfx}", [f"train.seed={j['seed']}", *j['sets']], False, device)
         return {k: v['status'] for k, v in r.items()}
-    r = method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'])
+    r = method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'],
+                    j.get('stage_seed'))
     return {str(k): str(v) for k, v in r.items()}
 
 def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=True,
@@ -203,8 +211,8 @@ def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=T
     "Train every run the reports need at a scale: first the shared earlier stages, then every method run (`jobs` at a time)."
     from avface_nb.report import load_params
     plan = load_plan()
-    for r in (reports or list(plan)): ensure_corpus(scale, plan_entries(r, load_params(scale), plan)[0]['data'] if plan[r]['runs'] else 'synthetic')
     shared, runs = plan_jobs(scale, reports, plan)
+    for d in {j['data'] for j in shared + runs}: ensure_corpus(scale, d)
     done = {}
     if jobs <= 1:
         for kind, js in (('shared', shared), ('run', runs)):

@@ -14,7 +14,7 @@ from .core import InputError, atomic_output, repo_root
 __all__ = ['BANNERS', 'reports_dir', 'load_params', 'git_commit', 'report_list', 'banner', 'show_banner', 'save_table', 'rel',
            'show_claims', 'show_table', 'show_budget', 'show_boxes', 'show_viewer', 'run_report', 'write_index', 'cli']
 
-# %% ../nbs/50_report.ipynb #05cc826a
+# %% ../nbs/50_report.ipynb #08eaf59f
 def reports_dir() -> Path:
     "The report notebooks' folder (`$AVFACE_REPORTS` or `<repo>/reports`)."
     return Path(os.environ.get('AVFACE_REPORTS', repo_root()/'reports'))
@@ -29,18 +29,26 @@ def load_params(scale: str, # smoke | small | paper
     return d
 
 def git_commit() -> str:
-    "Short commit of the working tree (with '+dirty' when it has uncommitted changes), or 'unknown'."
+    "Short commit of the working tree ('+dirty' when code or data outside reports/html and checkpoints has uncommitted changes), or 'unknown'."
     try:
         c = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=repo_root(), capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=repo_root(), capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!reports/html', ':!checkpoints'],
+                               cwd=repo_root(), capture_output=True, text=True).stdout.strip()   # what the reports write is not code
         return c + ('+dirty' if dirty else '')
     except Exception: return 'unknown'
 
 
-def report_list() -> dict:
-    "Report name -> one-line description (`reports/reports.yaml`, in order)."
+def _reports_yaml() -> dict:
     p = reports_dir()/'reports.yaml'
     return (yaml.safe_load(p.read_text()) or {}) if p.exists() else {}
+
+def report_list(everything: bool=True) -> dict:
+    "Report name -> one-line description (`reports/reports.yaml`, in order); `everything=False` leaves out the reports marked `all: false`."
+    out = {}
+    for k, v in _reports_yaml().items():
+        d = v if isinstance(v, dict) else dict(what=v)
+        if everything or d.get('all', True): out[k] = d.get('what', '')
+    return out
 
 # %% ../nbs/50_report.ipynb #75d96955
 BANNERS = {
@@ -185,16 +193,16 @@ def write_index(out_dir: Path, runs: dict) -> Path:
     with atomic_output(out_dir/'index.html') as tmp: tmp.write_text(page)
     return out_dir/'index.html'
 
-# %% ../nbs/50_report.ipynb #b69f5906
+# %% ../nbs/50_report.ipynb #32b3e4f6
 def cli(argv: list[str]|None=None) -> int:
     "avface report NAME|all --scale S: run report notebooks into reports/html."
     p = argparse.ArgumentParser(prog='avface report', description='Run report notebooks with papermill into HTML + CSV.')
-    p.add_argument('names', nargs='+', help=f'report names or "all" ({", ".join(report_list()) or "none yet"})')
+    p.add_argument('names', nargs='+', help=f'report names or "all" (every report not marked all: false in reports/reports.yaml: {", ".join(report_list(False)) or "none yet"})')
     p.add_argument('--scale', default='small', help='smoke | small | paper (reports/params/<scale>.yaml)')
     p.add_argument('--out', help='output folder (default reports/html)')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a parameter (YAML value)')
     a = p.parse_args(argv)
-    names = list(report_list()) if a.names == ['all'] else a.names
+    names = list(report_list(everything=False)) if a.names == ['all'] else a.names
     extra = {k: yaml.safe_load(v) for k, v in (s.split('=', 1) for s in a.set)}
     bad = 0
     for n in names:

@@ -482,7 +482,7 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
                 fallback_frames=int(track.fallback.sum()), chunk=chunk, overlap=overlap, smooth=bool(R.info.get('smooth', False)),
                 times={k: round(v, 3) for k, v in times.items()}, seconds=round(total, 3), restore_fps=T / total)
 
-# %% ../nbs/15_restore.ipynb #d37b2c41
+# %% ../nbs/15_restore.ipynb #14cf7a42
 def _summary(r: dict) -> str:
     a = r['audio']
     if a['mode'] == 'copied': aud = f"audio copied ({a['input']['codec']} {a['input']['rate']} Hz, {a['input']['channels']} ch, no re-encode)"
@@ -504,7 +504,7 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('input', metavar='IN', help='input video (any size; mp4/mpg/avi/mov/mkv...)')
     p.add_argument('output', metavar='OUT', help='output .mp4 (written under a temporary name, renamed when complete)')
     p.add_argument('--ckpt', help='checkpoint written by `avface train` (every method but none)')
-    p.add_argument('--method', choices=names,
+    p.add_argument('--method', metavar='NAME',
                    help='; '.join(f"{k}: {registry.get(k).summary}" for k in names if k != 'none')
                         + '; none: identity, crop and paste back without a model (default: the checkpoint\'s own method)')
     p.add_argument('--every', type=int, default=5, help='run the face detector on every k-th frame (default 5)')
@@ -522,6 +522,8 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--json', action='store_true', help='print the full result as JSON')
     a = p.parse_args(argv)
     if a.every < 1 or a.chunk < 1 or a.overlap < 0: p.error('--every and --chunk must be ≥ 1, --overlap ≥ 0')
+    if a.method is not None and a.method not in names:
+        raise InputError(f'--method {a.method}', f'unknown method (registered: {", ".join(names)})')
     if a.method != 'none' and not a.ckpt: p.error(f'--method {a.method} needs --ckpt PATH' if a.method else 'give --ckpt PATH (or --method none)')
     if a.threads:
         import torch
