@@ -1,27 +1,194 @@
-"Every report runs at smoke scale (papermill → HTML + CSV): the HTML holds the smoke banner and the table header, and no cell failed."
-import json, os, subprocess, sys
+"""Every report runs at smoke scale (papermill → HTML + CSV), once per report, and its outputs hold what only a correct run
+produces: the smoke banner is the page's first line, no cell failed, the page names no absolute machine path, the main
+CSV has the report's method rows and metric columns with every cell a number ('mean ± sd') or an explicit n/a, its
+means are the means of the per-clip rows CSV, the per-clip rows and the code-oracle tables are well formed, and the
+run is recorded in runs.json and index.html. The claims table is checked against the three-way-verdict format the
+reports are migrating to (xfail until then)."""
+import html as _html, json, math, re, subprocess, sys
+from html.parser import HTMLParser
 from pathlib import Path
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from avface_nb.report import REPORTS
-from avface_nb.core import real_clips_dir
+from avface_nb.report import report_list
+from conftest import need_real
 
-@pytest.mark.parametrize('name', sorted(REPORTS))
-def test_report_smoke(name, tmp_path):
-    if 'realclips' in name and real_clips_dir() is None:
-        pytest.skip('../shared/data/real is absent (set AVFACE_REAL_DIR): the real-clip report needs the shared real clips')
-    r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(tmp_path)],
+BANNER = 'SMOKE SCALE: these numbers are not evidence'
+SYN = ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'TLME(synth-det)']
+STEPS = {'short': 20, 'long': 40}          # 001_steps at smoke: the stage-II default and reports/params/smoke.yaml long_steps
+EXPECTED = {  # report -> (method rows of the main table, in order; its metric columns)
+    '001_table1_2': (['LQ input', 'AVFR', 'BasicVSR++', 'VQFR'], SYN),
+    '001_table5': (['LQ input', 'AVFR', 'MFCC Segment = 3', 'MFCC Segment = 7', 'w/o Interference M'], SYN),
+    '001_table3_4': (['LQ input', 'AVFR', 'w/o Audio Guidance', 'w/o Temporal Smoothing', 'w/ 2D-CNN (no temporal)'], SYN),
+    '001_realclips': (['LQ input', 'AVFR (real)', 'w/o Audio Guidance (real)', 'BasicVSR++ (real)', 'VQFR (real)',
+                       'AVFR (synthetic)', 'BasicVSR++ (synthetic)', 'VQFR (synthetic)'],
+                      ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'TLME(dlib)']),
+    '001_steps': (['LQ input'] + [f'{m} ({n} steps)' for n in STEPS.values() for m in ('AVFR', 'w/o audio')],
+                  ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)']),
+}
+ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], '001_steps': ['clip', 'fraction', 'code_acc', 'PSNR', 'steps']}
+ROWS_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
+CLAIM_COLUMNS = ['claim', 'A', 'B', 'metric', 'direction', 'mean_A', 'mean_B', 'diff', 'ci_low', 'ci_high', 'verdict',
+                 'n_speakers', 'n_clips', 'n_seeds', 'note']
+VERDICTS = {'confirmed', 'contradicted', 'inconclusive', 'n/a'}
+# an absolute path on this kind of machine: /tmp/..., /home/..., a checkout under /work, ... (URLs are preceded by a host)
+REPORTS = report_list()                   # name -> description (reports/reports.yaml)
+ABS_PATH = re.compile(r'(?<![\w.~:/-])/(?:tmp|home|root|work|Users|var/folders|private|mnt|opt|srv)/[\w.~/-]+')
+
+def test_every_report_has_expectations():
+    assert set(EXPECTED) == set(REPORTS), (sorted(EXPECTED), sorted(REPORTS))
+
+@pytest.fixture(scope='module', params=sorted(REPORTS))
+def report(request, tmp_path_factory):
+    "Run one report at smoke scale into a fresh folder: (name, folder, completed process)."
+    name = request.param
+    if 'realclips' in name: need_real(f'report {name} (needs the shared real clips)')
+    out = tmp_path_factory.mktemp(name)
+    r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(out)],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    html = (tmp_path/f'{name}.html').read_text()
-    assert 'SMOKE SCALE: these numbers are not evidence' in html
-    first = html.index('SMOKE SCALE')
-    assert html.find('<table', 0, first) == -1                          # the banner comes before any table
-    assert '<th>method</th>' in html or '>method<' in html                # the table header
-    assert 'application/vnd.jupyter.stderr' not in html or 'Traceback' not in html
-    assert 'Traceback (most recent call last)' not in html
-    runs = json.loads((tmp_path/'runs.json').read_text())
-    assert runs[name]['status'] == 'ok' and runs[name]['scale'] == 'smoke'
-    assert (tmp_path/f'{name}.csv').exists() and (tmp_path/'index.html').exists()
+    return name, out, r
+
+# ------------------------------------------------------------------------------------------------ helpers
+class _Text(HTMLParser):
+    "The visible text of an HTML page's body (no head, style or script)."
+    def __init__(self):
+        super().__init__(); self.skip, self.body, self.parts = 0, False, []
+    def handle_starttag(self, tag, attrs):
+        if tag == 'body': self.body = True
+        if tag in ('head', 'style', 'script', 'title'): self.skip += 1
+    def handle_endtag(self, tag):
+        if tag in ('head', 'style', 'script', 'title'): self.skip -= 1
+    def handle_data(self, data):
+        if self.body and not self.skip: self.parts.append(data)
+
+def text_lines(page: str) -> list[str]:
+    "Non-empty lines of the page's visible text, stripped."
+    t = _Text(); t.feed(page)
+    return [l.strip() for l in ''.join(t.parts).splitlines() if l.strip()]
+
+def read_csv(path) -> pd.DataFrame:
+    "A CSV as strings, exactly as written (empty cells stay '')."
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+def is_na(s: str) -> bool: return s.startswith('n/a')
+
+def number(s: str) -> float:
+    "A finite number written in a CSV cell (raises otherwise)."
+    v = float(s)
+    assert math.isfinite(v), s
+    return v
+
+def rounded(s: str) -> tuple[float, float]:
+    "A number as displayed -> (value, half a unit of its last digit: how far the rounded display may be from the truth)."
+    v = number(s)
+    m = re.fullmatch(r'-?\d+(?:\.(\d+))?', s.strip())
+    return v, (0.5 * 10 ** -len(m.group(1) or '') if m else 5e-4 * abs(v))   # plain decimals, else scientific notation
+
+def parse_cell(s: str):
+    "A main-table cell: 'mean ± sd' or a bare number -> ((mean, half-unit), (sd, half-unit) or None); 'n/a (...)' -> None."
+    s = s.strip()
+    if is_na(s): return None
+    parts = s.split(' ± ')
+    assert 1 <= len(parts) <= 2, s
+    mean, sd = rounded(parts[0]), (rounded(parts[1]) if len(parts) == 2 else None)
+    assert sd is None or sd[0] >= 0, s
+    return mean, sd
+
+# ------------------------------------------------------------------------------------------------ checks
+def test_report_run_recorded(report):
+    "runs.json records an ok smoke run; index.html links the page and every CSV written."
+    name, out, r = report
+    assert f'{name}: ok' in r.stdout, r.stdout
+    rec = json.loads((out/'runs.json').read_text())[name]
+    assert (rec['status'], rec['scale'], rec['error']) == ('ok', 'smoke', None) and rec['seconds'] > 0 and rec['commit'], rec
+    index = (out/'index.html').read_text()
+    assert f'href="{name}.html"' in index
+    csvs = sorted(p.name for p in out.glob(f'{name}*.csv'))
+    assert f'{name}.csv' in csvs and f'{name}_rows.csv' in csvs, csvs
+    for c in csvs: assert f'href="{c}"' in index, c
+
+def test_report_html(report):
+    "The banner is the first line of the page; no cell failed; the main table is rendered; no absolute path leaks."
+    name, out, _ = report
+    page = (out/f'{name}.html').read_text()
+    lines = text_lines(page)
+    assert lines and lines[0].startswith(BANNER), lines[:3]
+    assert 'Traceback (most recent call last)' not in page and 'application/vnd.jupyter.error' not in page
+    methods, metrics = EXPECTED[name]
+    for w in methods + metrics: assert _html.escape(w) in page, w            # the main table is on the page
+    leaks = sorted({m.group(0) for m in ABS_PATH.finditer(page)} |
+                   {p for p in (str(ROOT), str(ROOT.resolve()), str(out), str(Path.home())) if len(p) > 1 and p in page})
+    assert not leaks, f'absolute paths in {name}.html: {leaks}'
+
+def test_report_main_table(report):
+    """Method rows and metric columns as expected; every cell a number or n/a; mean ± sd are those of the per-clip rows;
+    the code-accuracy oracle table, where the report has one, is well formed."""
+    name, out, _ = report
+    methods, metrics = EXPECTED[name]
+    t = read_csv(out/f'{name}.csv')
+    assert list(t.columns) == ['method'] + metrics, list(t.columns)
+    assert t['method'].tolist() == methods, t['method'].tolist()
+    rows = read_csv(out/f'{name}_rows.csv')
+    assert list(rows.columns) == ROWS_COLUMNS, list(rows.columns)
+    assert list(dict.fromkeys(rows['method'])) == methods and set(rows['name']) == set(metrics)
+    for i in range(len(rows)):                                   # per-clip values: numbers, or NaN with an explicit n/a
+        v, note = rows['value'].iloc[i], rows['note'].iloc[i]
+        if v in ('', 'nan', 'NaN'): assert is_na(note), rows.iloc[i].to_dict()
+        else: number(v)
+        number(rows['seed'].iloc[i]); assert rows['better'].iloc[i] in ('higher', 'lower'), rows.iloc[i].to_dict()
+    vals = rows.assign(v=pd.to_numeric(rows['value'], errors='coerce'))
+    for _, row in t.iterrows():
+        for col in metrics:
+            cell = parse_cell(row[col])
+            per_clip = vals.loc[(vals['method'] == row['method']) & (vals['name'] == col), 'v']
+            if cell is None:
+                assert per_clip.isna().all(), (row['method'], col, row[col]); continue
+            (mean, half), sd = cell
+            assert abs(mean - per_clip.mean()) <= half + 1e-9, (row['method'], col, row[col], per_clip.mean())
+            if sd is not None:                                       # sd over clips (and seeds), n - 1; 0 for one value
+                want = per_clip.std(ddof=1) if per_clip.notna().sum() > 1 else 0.0
+                assert abs(sd[0] - want) <= sd[1] + 1e-9, (row['method'], col, row[col], want)
+    if name in ORACLE: check_oracle_table(name, out)
+
+def check_oracle_table(name: str, out: Path):
+    "Code-accuracy oracle: fractions 0..1; the given share of codes is right, so accuracy ≥ fraction, and 1 at fraction 1."
+    o = read_csv(out/f'{name}_oracle.csv')
+    assert list(o.columns) == ORACLE[name], list(o.columns)
+    o = o.assign(**{c: o[c].map(number) for c in ORACLE[name] if c != 'clip'})
+    assert o['fraction'].between(0, 1).all() and o['code_acc'].between(0, 1).all()
+    for _, g in o.groupby(['clip'] + (['steps'] if 'steps' in o else [])):
+        g = g.sort_values('fraction')
+        assert g['fraction'].iloc[0] == 0 and g['fraction'].iloc[-1] == 1 and g['code_acc'].iloc[-1] == 1, g
+        assert (g['code_acc'] >= g['fraction'] - 1e-6).all(), g
+    if 'steps' in o: assert sorted(o['steps'].unique()) == sorted(STEPS.values())
+
+def check_claims_table(name: str, out: Path):
+    """The claims table in its three-way-verdict form: the columns of `CLAIM_COLUMNS`; verdicts confirmed / contradicted /
+    inconclusive / n/a; A and B are methods of the report; n/a rows say why; other rows have numeric means, a difference,
+    an interval that holds it (or none, with a note) and the verdict the interval and direction imply."""
+    c = read_csv(out/f'{name}_claims.csv')
+    assert list(c.columns) == CLAIM_COLUMNS, list(c.columns)
+    assert len(c) > 0
+    methods = set(EXPECTED[name][0])
+    for _, r in c.iterrows():
+        assert r['verdict'] in VERDICTS and r['direction'] in ('higher', 'lower'), r.to_dict()
+        assert r['A'] in methods and r['B'] in methods and r['A'] != r['B'], r.to_dict()
+        if r['verdict'] == 'n/a':
+            assert r['note'], r.to_dict(); continue
+        ma, mb, d = number(r['mean_A']), number(r['mean_B']), number(r['diff'])
+        assert int(r['n_speakers']) >= 1 and int(r['n_clips']) >= int(r['n_speakers']) and int(r['n_seeds']) >= 1, r.to_dict()
+        if r['ci_low'] in ('', 'nan', 'NaN') or r['ci_high'] in ('', 'nan', 'NaN'):
+            assert r['verdict'] == 'inconclusive' and r['note'], r.to_dict(); continue
+        lo, hi = number(r['ci_low']), number(r['ci_high'])
+        assert lo <= d <= hi, r.to_dict()
+        s = 1 if r['direction'] == 'higher' else -1
+        lo, hi = sorted((s * lo, s * hi))
+        assert r['verdict'] == ('confirmed' if lo > 0 else 'contradicted' if hi < 0 else 'inconclusive'), r.to_dict()
+
+@pytest.mark.xfail(strict=False, reason='claims tables being migrated to three-way verdicts')
+def test_report_claims_table(report):
+    name, out, _ = report
+    check_claims_table(name, out)
