@@ -204,7 +204,7 @@ def test_bad_inputs_one_line_nothing_written(bad, ckpts, tmp_path):
              ((d / 'noface.mp4', d / 'o.mp4', '--ckpt', ck), ('noface.mp4', 'no face found in any of the 8 frames')),
              ((d / 'short.mp4', d / 'o.mp4', '--ckpt', ck), ('short.mp4', 'shorter than the temporal window of 5 frames')),
              ((d / 'ok.mp4', d / 'ok.mp4', '--ckpt', ck), ('ok.mp4', 'refusing to overwrite')),
-             ((d / 'ok.mp4', d / 'o.mp4', '--ckpt', ck1), (str(ck1), 'kind tsvqgan', 'expected kind avfr')),
+             ((d / 'ok.mp4', d / 'o.mp4', '--ckpt', ck1), (str(ck1), 'kind tsvqgan', 'not a restoration method')),
              ((d / 'ok.mp4', d / 'o.mp4', '--ckpt', tmp_path / 'random.pt'), ('random.pt',)),
              ((d / 'ok.mp4', d / 'o.mp4', '--ckpt', tmp_path / 'trunc.pt'), ('trunc.pt', 'not a readable checkpoint')),
              ((d / 'ok.mp4', d / 'o.mp4', '--ckpt', tmp_path / 'missing.pt'), ('missing.pt', 'no such checkpoint')),
@@ -213,7 +213,7 @@ def test_bad_inputs_one_line_nothing_written(bad, ckpts, tmp_path):
         one_line_error(cli_inproc(*args), *words)
         assert _listing(d) == before, (args, _listing(d))
     # the console script itself, once: the dispatcher prints the one line, no traceback
-    one_line_error(cli(d / 'ok.mp4', d / 'o.mp4', '--ckpt', ck1), str(ck1), 'expected kind avfr')
+    one_line_error(cli(d / 'ok.mp4', d / 'o.mp4', '--ckpt', ck1), str(ck1), 'not a restoration method')
     one_line_error(cli(d / 'ok.mp4', d / 'o.mp4', '--ckpt', tmp_path / 'random.pt'), 'random.pt')
     assert _listing(d) == before
 

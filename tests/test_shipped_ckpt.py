@@ -84,11 +84,11 @@ def test_shipped_checkpoint_at_its_crop_size(tmp_path):
     if not CKPT.exists(): pytest.skip(f'{CKPT} is absent (make reproduce at small scale writes it)')
     from avface_nb.synth import make_corpus
     from avface_nb.data import prepare
-    from avface_nb.evaluate import test_clips, lq_method, avfr_method, evaluate, means
+    from avface_nb.evaluate import test_clips, lq_method, checkpoint_method, evaluate, means
     make_corpus(tmp_path/'synth', speakers=1, clips=1, seconds=2, size=128, seed=7, progress=False)
     prepare(tmp_path/'synth', tmp_path/'prep', size=64, split='0,0,1', workers=1, progress=False)
     clips = test_clips(tmp_path/'prep', preset='avfr')
-    avfr = avfr_method(CKPT)
+    avfr = checkpoint_method(CKPT)
     methods = {'LQ input': lq_method, 'AVFR': avfr, 'mean colour': lambda c: mean_colour(c['lq']),
                'AVFR reversed': lambda c: np.ascontiguousarray(avfr(c)[::-1])}
     lp = lpips_ready('shipped checkpoint: LPIPS at its crop size')
