@@ -2,8 +2,7 @@
 produces: the smoke banner is the page's first line, no cell failed, the page names no absolute machine path, the main
 CSV has the report's method rows and metric columns with every cell a number ('mean ± sd') or an explicit n/a, its
 means are the means of the per-clip rows CSV, the per-clip rows and the code-oracle tables are well formed, and the
-run is recorded in runs.json and index.html. The claims table is checked against the three-way-verdict format the
-reports are migrating to (xfail until then)."""
+run is recorded in runs.json and index.html. The claims table has the three-way-verdict format (stats.claims_table)."""
 import html as _html, json, math, re, subprocess, sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -188,7 +187,6 @@ def check_claims_table(name: str, out: Path):
         lo, hi = sorted((s * lo, s * hi))
         assert r['verdict'] == ('confirmed' if lo > 0 else 'contradicted' if hi < 0 else 'inconclusive'), r.to_dict()
 
-@pytest.mark.xfail(strict=False, reason='claims tables being migrated to three-way verdicts')
 def test_report_claims_table(report):
     name, out, _ = report
     check_claims_table(name, out)
