@@ -13,7 +13,7 @@ __all__ = ['SEED', 'AvfaceError', 'InputError', 'check_distinct', 'atomic_output
            'real_clips_dir', 'real_clips', 'weights_dir', 'RequirementMissing', 'env_flag', 'skip_note', 'require_real',
            'require_weights']
 
-# %% ../nbs/00_core.ipynb #babe259e
+# %% ../nbs/00_core.ipynb #8d754e40
 class AvfaceError(Exception):
     "Base class of the errors avface raises on purpose (the CLI prints them as one line)."
 
@@ -23,6 +23,7 @@ class InputError(AvfaceError):
                  problem: str): # what is wrong with it, one line
         self.path, self.problem = str(path), problem
         super().__init__(f"{self.path}: {problem}")
+    def __reduce__(self): return (type(self), (self.path, self.problem))   # survives pickling (process pools)
 
 # %% ../nbs/00_core.ipynb #79067e0e
 def check_distinct(inp, # an input path
@@ -87,7 +88,7 @@ def weights_dir() -> Path:
     "Where offline weights are kept (`$AVFACE_WEIGHTS` or `<repo>/.weights`)."
     return Path(os.environ.get('AVFACE_WEIGHTS', repo_root()/'.weights'))
 
-# %% ../nbs/00_core.ipynb #5c1a7e02
+# %% ../nbs/00_core.ipynb #dc16f6eb
 class RequirementMissing(AvfaceError):
     "Clips or weights a check needs are absent while `$AVFACE_REQUIRE_REAL=1` / `$AVFACE_REQUIRE_WEIGHTS=1` demands them."
 

@@ -51,15 +51,15 @@ def mfcc_windows(clip: dict, K: int=5) -> np.ndarray:
     "T×K×80 MFCC windows of a test clip (one per video frame)."
     return X.mfcc_windows(clip['mfcc'], len(clip['hq']), clip['fps'], K)
 
-# %% ../nbs/40_evaluate.ipynb #b88b3b38
-def lq_method(clip: dict) -> np.ndarray:
-    "The degraded input, unrestored."
-    return clip['lq']
-
+# %% ../nbs/40_evaluate.ipynb #e2945524
 def _clip_lq(clip: dict) -> np.ndarray:
     lq, hq = clip['lq'], clip.get('hq')
     if hq is not None and lq.shape[1:3] != hq.shape[1:3]: lq = D.resize(lq, hq.shape[1:3])
     return lq
+
+def lq_method(clip: dict) -> np.ndarray:
+    "The degraded input, unrestored (brought to the clean clip's size when a degradation changed it)."
+    return _clip_lq(clip)
 
 def restorer_method(R) -> Callable:
     "Evaluation method around a `restore.Restorer`: the whole clip in one call, with the inputs it needs."
@@ -121,7 +121,7 @@ def means(df: pd.DataFrame) -> pd.DataFrame:
     t = df.groupby(['method', 'name'], sort=False)['value'].mean().unstack()
     return t.loc[list(dict.fromkeys(df['method'])), list(dict.fromkeys(df['name']))]
 
-# %% ../nbs/40_evaluate.ipynb #bc2e8ef0
+# %% ../nbs/40_evaluate.ipynb #8c10f144
 def file_digest(path, n: int=16) -> str:
     "Hex digest (SHA-256, `n` digits) of a file's bytes."
     h = hashlib.sha256()
@@ -146,8 +146,11 @@ def evaluate_cached(name: str, # the method's name in the rows
     "Rows of `evaluate` for one method, read from the cache when its checkpoint and test set were scored before."
     from avface_nb.core import repo_root, atomic_output
     ld = getattr(landmarks_fn, 'name', type(landmarks_fn).__name__ if landmarks_fn is not None else 'dlib')
-    key = hashlib.sha256(json.dumps([file_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips),
-                                     list(metrics), ld]).encode()).hexdigest()[:20]
+    lp = getattr(landmarks_fn, 'path', None)
+    if lp is not None and Path(lp).is_file(): ld += ':' + file_digest(lp)             # a retrained detector is another key
+    from avface_nb.registry import code_digest
+    key = hashlib.sha256(json.dumps([file_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips), list(metrics), ld,
+                                     code_digest(M.evaluate_pair), code_digest(restorer_method)]).encode()).hexdigest()[:20]
     p = Path(cache_dir or repo_root()/'data'/'eval_cache')/f'{key}.csv'
     if p.exists():
         df = pd.read_csv(p, keep_default_na=True)

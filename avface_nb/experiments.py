@@ -127,7 +127,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #5ef45787
+# %% ../nbs/45_experiments.ipynb #7e0cf720
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -145,6 +145,9 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
     "The runs of one report at the given parameters: dicts (method, ablation, seeds, data, prefix, sets, key)."
     plan = plan if plan is not None else load_plan()
     if report not in plan: raise InputError('reports/plan.yaml', f'has no entry for report {report!r}')
+    for item in plan[report].get('runs') or []:
+        try: registry.get(item[0]).ablation(item[1])
+        except (ValueError, IndexError, TypeError) as e: raise InputError('reports/plan.yaml', f'{report}: run {item!r}: {e}') from None
     e = plan[report]
     all_seeds = [int(s) for s in params.get('seeds', [SEED])]
     sets = [f'{k}={_subst(v, params)}' for k, v in (e.get('sets') or {}).items()]
@@ -248,7 +251,7 @@ def cli(argv: list[str]|None=None) -> int:
     print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
     return 0
 
-# %% ../nbs/45_experiments.ipynb #71719c08
+# %% ../nbs/45_experiments.ipynb #834d9825
 def run_labels(report: str, params: dict, plan: dict|None=None) -> dict[str, str]:
     "Plan key -> display name (the method's title, or its ablation's name)."
     return {e['key']: registry.get(e['method']).display(e['ablation']) for e in plan_entries(report, params, plan)}
@@ -257,6 +260,8 @@ def report_runs(report: str, params: dict, # the report's name and parameters (s
                 test_preset: str|None=None, max_test_clips: int=0, progress: bool=False, plan: dict|None=None) -> dict:
     "The corpus, the plan's checkpoints {key: {seed: ckpt}}, their labels and the degraded test clips of a report."
     from avface_nb.evaluate import test_clips
+    from avface_nb.report import load_params
+    params = {**load_params(params['scale']), **params}                 # the scale's own settings (e.g. stage_seed) underneath
     from avface_nb.data import DEFAULT_DEGRADE
     runs = plan_runs(report, params, progress, plan=plan)
     entries = plan_entries(report, params, plan)
@@ -274,7 +279,7 @@ def score_runs(runs: dict, # key -> {seed: checkpoint}
     "Evaluation rows of every run and seed (and the degraded input) on the test clips, from the evaluation cache."
     from avface_nb.evaluate import evaluate_cached, lq_method, EVAL_METRICS
     metrics = metrics or EVAL_METRICS
-    parts = [evaluate_cached(lq, None, clips, metrics, landmarks_fn, SEED, fn=lq_method)] if lq else []
+    parts = [evaluate_cached(lq, None, clips, metrics, landmarks_fn, float('nan'), fn=lq_method)] if lq else []   # untrained: seed NaN
     for k in (keys or runs):
         for s, ck in runs[k].items(): parts.append(evaluate_cached(labels[k], ck, clips, metrics, landmarks_fn, s))
     return pd.concat(parts, ignore_index=True)

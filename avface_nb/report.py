@@ -193,7 +193,7 @@ def write_index(out_dir: Path, runs: dict) -> Path:
     with atomic_output(out_dir/'index.html') as tmp: tmp.write_text(page)
     return out_dir/'index.html'
 
-# %% ../nbs/50_report.ipynb #32b3e4f6
+# %% ../nbs/50_report.ipynb #849bb58b
 def cli(argv: list[str]|None=None) -> int:
     "avface report NAME|all --scale S: run report notebooks into reports/html."
     p = argparse.ArgumentParser(prog='avface report', description='Run report notebooks with papermill into HTML + CSV.')
@@ -203,6 +203,8 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a parameter (YAML value)')
     a = p.parse_args(argv)
     names = list(report_list(everything=False)) if a.names == ['all'] else a.names
+    bad = [s for s in a.set if '=' not in s]
+    if bad: p.error(f'--set expects KEY=VALUE, got {bad[0]!r}')
     extra = {k: yaml.safe_load(v) for k, v in (s.split('=', 1) for s in a.set)}
     bad = 0
     for n in names:

@@ -12,7 +12,7 @@ import pandas as pd
 __all__ = ['CLAIM_COLUMNS', 'resolve_metric', 'paired_differences', 'cluster_bootstrap', 'verdict', 'Claim', 'claims_table',
            'resolution', 'format_claims']
 
-# %% ../nbs/42_stats.ipynb #39b969fb
+# %% ../nbs/42_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
 
 def resolve_metric(df: pd.DataFrame, # evaluation rows with a `name` column
@@ -50,9 +50,10 @@ def paired_differences(df: pd.DataFrame, # tidy evaluation rows: method, clip, s
     for m, r in ((a, ra), (b, rb)):
         if r.empty: raise ValueError(f'metric {name!r} absent for method {m!r}')
     keys = ['speaker', 'clip', 'seed']
-    sa, sb = ra['seed'].unique(), rb['seed'].unique()
-    if len(sb) == 1 and len(sa) > 1: rb, keys = rb.drop(columns='seed'), ['speaker', 'clip']   # untrained B: every seed of A
-    elif len(sa) == 1 and len(sb) > 1: ra, keys = ra.drop(columns='seed'), ['speaker', 'clip']
+    ua, ub = ra['seed'].isna().all(), rb['seed'].isna().all()          # seed NaN: an untrained method (e.g. the input)
+    if ub and not ua: rb, keys = rb.drop(columns='seed'), ['speaker', 'clip']   # paired with every seed of A
+    elif ua and not ub: ra, keys = ra.drop(columns='seed'), ['speaker', 'clip']
+    elif ua and ub: ra, rb = ra.assign(seed=0), rb.assign(seed=0)
     p = ra.merge(rb, on=keys, suffixes=('_a', '_b'))
     p = p.rename(columns={'value_a': 'a', 'value_b': 'b'})
     if p.empty: raise ValueError(f'no common clips: {a!r} and {b!r} share no (speaker, clip, seed) on {name!r}')
