@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['CLAIM_COLUMNS', 'resolve_metric', 'paired_differences', 'cluster_bootstrap', 'verdict', 'Claim', 'claims_table',
-           'resolution', 'format_claims']
+__all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'resolve_metric', 'paired_differences', 'cluster_bootstrap', 'verdict', 'Claim',
+           'claims_table', 'resolution', 'format_claims']
 
 # %% ../nbs/42_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -109,7 +109,7 @@ def verdict(low: float, high: float, # interval of the difference A - B
     lo, hi = sorted((sign * low, sign * high))
     return 'confirmed' if lo > 0 else 'contradicted' if hi < 0 else 'inconclusive'
 
-# %% ../nbs/42_stats.ipynb #3cc13128
+# %% ../nbs/42_stats.ipynb #b1f0235d
 @dataclass
 class Claim:
     "A paper's claim: method `a` is better than `b` on `metric`, where `direction` ('higher'/'lower') is better."
@@ -128,6 +128,8 @@ def _na_reason(df, method, name):
     if r.empty or r['value'].notna().any(): return None
     notes = [str(n) for n in r['note'].dropna().unique() if str(n)] if 'note' in r else []
     return f'{name} has no value for {method}' + (f': {notes[0]}' if notes else '')
+
+MIN_CLUSTERS = 5   # fewer resampled clusters (speakers, or clips of one speaker) give no verdict: their bootstrap is too narrow
 
 def claims_table(df: pd.DataFrame, # tidy evaluation rows (see `paired_differences`)
                  claims: list[Claim],
@@ -151,9 +153,13 @@ def claims_table(df: pd.DataFrame, # tidy evaluation rows (see `paired_differenc
         if np.isnan(lo): note.append('one clip and one seed: nothing to resample, no interval')
         elif ns == 1: note.append('one test speaker: clips are the clusters (speaker variation not covered)')
         if nk == 1 and not np.isnan(lo): note.append('one training seed: seed variation not covered')
+        v = verdict(lo, hi, c.direction)
+        ncl = ns if ns > 1 else nc                                   # the clusters the bootstrap resampled
+        if ncl < MIN_CLUSTERS and not np.isnan(lo):
+            v = 'inconclusive'
+            note.append(f'only {ncl} clusters: a bootstrap over so few is too narrow to decide (verdict held at inconclusive)')
         rows.append(dict(row, mean_A=float(d['a'].mean()), mean_B=float(d['b'].mean()), diff=m, ci_low=lo, ci_high=hi,
-                         verdict=verdict(lo, hi, c.direction), n_speakers=ns, n_clips=nc, n_seeds=nk,
-                         note='; '.join(note)))
+                         verdict=v, n_speakers=ns, n_clips=nc, n_seeds=nk, note='; '.join(note)))
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 def resolution(df: pd.DataFrame, a: str, b: str, metric: str, **bootstrap_kw) -> float:
