@@ -8,7 +8,7 @@ SCALE ?= small
 DEVICE ?= auto
 JOBS ?= 1
 
-.PHONY: install test reproduce train export clean-nbs check-clean bench clean
+.PHONY: install test test-lab lab reproduce train export clean-nbs check-clean bench clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -17,12 +17,21 @@ $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	$(VPY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	$(VPY) -m avface_nb.weights install
+	$(VPY) -m ipykernel install --sys-prefix --name avface --display-name "Python 3 (avface .venv)"
 	touch $(STAMP)
 
 install: $(STAMP)
 
 test: install
 	$(VPY) -m pytest -q -ra tests
+
+# the slower browser test: JupyterLab from .venv on 127.0.0.1 runs a notebook that builds ComparisonWidget (headless Chromium)
+test-lab: install
+	AVFACE_LAB_TEST=1 $(VPY) -m pytest -q -ra tests/test_browser_lab.py
+
+# JupyterLab from .venv on the repository (kernel "Python 3 (avface .venv)"); LAB_ARGS=--no-browser on a machine without one
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 # every report of REPORTS at $(SCALE): trains what runs/$(SCALE)/ lacks (once, cached by configuration hash),
 # evaluates, writes reports/html/. RETRAIN=1 removes runs/$(SCALE)/ first (every model trained again from seed 42).
