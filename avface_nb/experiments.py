@@ -14,9 +14,10 @@ from . import registry
 
 # %% auto #0
 __all__ = ['CORPORA', 'REAL', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus', 'ensure_real', 'config_path',
-           'train_run', 'final_ckpt', 'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs',
-           'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs', 'viewer_methods', 'describe_test_set',
-           'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
+           'train_run', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries',
+           'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs', 'viewer_methods',
+           'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
+           'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -98,7 +99,7 @@ def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale][
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #1638ae39
+# %% ../nbs/45_experiments.ipynb #91258896
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>_<scale>.yaml (`InputError` when absent)."
     p = repo_root()/'configs'/f'{method}_{scale}.yaml'
@@ -126,9 +127,23 @@ def final_ckpt(res: dict, stage: str) -> Path:
     return Path(res[stage]['path'])
 
 def _stage_sets(sets, stage: str) -> list[str]:
-    "The overrides that concern a shared stage (its own section, the seed, device and data root)."
-    keep = (f'train.{stage}.', 'train.seed=', 'train.device=', 'train.threads=')
+    "The overrides that concern a shared stage (its own section, the data it trains on, the seed, device and data root)."
+    keep = (f'train.{stage}.', 'data.', 'train.seed=', 'train.device=', 'train.threads=')
     return [s for s in sets if s.startswith(keep)]
+
+def shared_stages(spec, # a MethodSpec
+                  ablation: str, # the row whose shared stages these are
+                  prefix: str, # run-name prefix
+                  seed: int, # seed of the shared stages
+                  sets=(), # overrides of every run
+                  ) -> list[tuple[str, str, list]]:
+    "(stage, run name, overrides) of each shared earlier stage of a method's row; an ablation that sets `train.<stage>.*` gets its own copy of that stage (`<stage>_<ablation>`)."
+    sfx = '' if seed == SEED else f'_seed{seed}'
+    out = []
+    for st in spec.stages[:-1]:
+        own = [x for x in spec.ablation(ablation) if x.startswith(f'train.{st}.')]
+        out.append((st, f'{prefix}{st}' + (f'_{ablation}' if own else '') + sfx, [f'train.seed={seed}', *_stage_sets(sets, st), *own]))
+    return out
 
 def run_name(method: str, ablation: str='full', seed: int=SEED, prefix: str='') -> str:
     "The run folder name of a method's ablation row at a seed."
@@ -149,18 +164,17 @@ def method_runs(method: str, # a registered method
     out = {}
     for seed in seeds:
         s1 = seed if stage_seed is None else int(stage_seed)
-        sfx = '' if s1 == SEED else f'_seed{s1}'
-        given = []
-        for st in spec.stages[:-1]:                                   # shared earlier stages, from their own config
-            r = train_run(st, scale, corpus, f'{prefix}{st}{sfx}', [f'train.seed={s1}', *_stage_sets(sets, st)], progress, device)
-            given.append(f'train.{st}.ckpt={final_ckpt(r, st)}')
         for a in ablations:
+            given = []
+            for st, name, ss in shared_stages(spec, a, prefix, s1, sets):   # shared earlier stages, from their own config
+                r = train_run(st, scale, corpus, name, ss, progress, device)
+                given.append(f'train.{st}.ckpt={final_ckpt(r, st)}')
             r = train_run(method, scale, corpus, run_name(method, a, seed, prefix + run_prefix),
                           [f'train.seed={seed}', *given, *spec.ablation(a), *sets], progress, device)
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #2d762e17
+# %% ../nbs/45_experiments.ipynb #762705a3
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -178,20 +192,25 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
     "The runs of one report at the given parameters: dicts (method, ablation, seeds, data, prefix, sets, key)."
     plan = plan if plan is not None else load_plan()
     if report not in plan: raise InputError('reports/plan.yaml', f'has no entry for report {report!r}')
-    for item in plan[report].get('runs') or []:
-        try: registry.get(item[0]).ablation(item[1])
-        except (ValueError, IndexError, TypeError) as e: raise InputError('reports/plan.yaml', f'{report}: run {item!r}: {e}') from None
     e = plan[report]
+    items = []
+    for item in e.get('runs') or []:
+        d = dict(item) if isinstance(item, dict) else dict(zip(('method', 'ablation', 'seeds', 'sets', 'run_prefix', 'key'), item))
+        try:
+            if set(d) - {'method', 'ablation', 'seeds', 'sets', 'prefix', 'run_prefix', 'key'}: raise ValueError(f'unknown fields {sorted(set(d) - {"method", "ablation", "seeds", "sets", "prefix", "run_prefix", "key"})}')
+            registry.get(d['method']).ablation(d.get('ablation', 'full'))
+        except (ValueError, KeyError, TypeError) as err: raise InputError('reports/plan.yaml', f'{report}: run {item!r}: {err}') from None
+        items.append(d)
     all_seeds = [int(s) for s in params.get('seeds', [SEED])]
     sets = [f'{k}={_subst(v, params)}' for k, v in (e.get('sets') or {}).items()]
     out = []
-    for item in e['runs']:
-        m, a, s = item[0], item[1], item[2] if len(item) > 2 else 'all'
-        extra = [f'{k}={_subst(v, params)}' for k, v in (item[3] if len(item) > 3 else {}).items()]
+    for d in items:
+        m, a, s = d['method'], d.get('ablation', 'full'), d.get('seeds', 'all')
+        extra = [f'{k}={_subst(v, params)}' for k, v in (d.get('sets') or {}).items()]
         seeds = all_seeds if s == 'all' else all_seeds[:1] if s == 'first' else [int(v) for v in (s if isinstance(s, list) else [s])]
         out.append(dict(method=m, ablation=a, seeds=seeds, data=e.get('data', params.get('data', 'synthetic')), stage_seed=params.get('stage_seed'),
-                        prefix=e.get('prefix', ''), run_prefix=item[4] if len(item) > 4 else '', sets=sets + extra,
-                        key=item[5] if len(item) > 5 else (m if a == 'full' else f'{m}_{a}')))
+                        prefix=e.get('prefix', '') + d.get('prefix', ''), run_prefix=d.get('run_prefix', ''), sets=sets + extra,
+                        key=d.get('key') or (m if a == 'full' else f'{m}_{a}')))
     return out
 
 def plan_runs(report: str, params: dict, progress: bool=False, device: str|None=None, plan: dict|None=None) -> dict:
@@ -216,9 +235,8 @@ def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, lis
             spec = registry.get(e['method'])
             for s in e['seeds']:
                 s1 = s if e['stage_seed'] is None else int(e['stage_seed'])
-                for st in spec.stages[:-1]:
-                    key = (e['data'], e['prefix'], st, s1, tuple(_stage_sets(e['sets'], st)))
-                    shared[key] = dict(stage=st, seed=s1, data=e['data'], prefix=e['prefix'], sets=_stage_sets(e['sets'], st))
+                for st, name, ss in shared_stages(spec, e['ablation'], e['prefix'], s1, e['sets']):
+                    shared[(e['data'], name, tuple(ss))] = dict(stage=st, name=name, seed=s1, data=e['data'], prefix=e['prefix'], sets=ss)
                 key = (e['data'], e['prefix'] + e['run_prefix'], e['method'], e['ablation'], s, tuple(e['sets']))
                 runs[key] = dict(method=e['method'], ablation=e['ablation'], seed=s, data=e['data'], prefix=e['prefix'],
                                  run_prefix=e['run_prefix'], sets=e['sets'], stage_seed=e['stage_seed'])
@@ -230,9 +248,8 @@ def _job(args):
     import torch
     if threads: torch.set_num_threads(threads)
     corpus = ensure_corpus(scale, j['data'])
-    sfx = '' if j['seed'] == SEED else f"_seed{j['seed']}"
     if kind == 'shared':
-        r = train_run(j['stage'], scale, corpus, f"{j['prefix']}{j['stage']}{sfx}", [f"train.seed={j['seed']}", *j['sets']], False, device)
+        r = train_run(j['stage'], scale, corpus, j['name'], j['sets'], False, device)
         return {k: v['status'] for k, v in r.items()}
     r = method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'],
                     j.get('stage_seed'))
