@@ -12,8 +12,8 @@ from .core import InputError, atomic_output, repo_root
 from .experiments import reports_dir, load_params, report_list, rel, budget_table   # the reports' settings live there
 
 # %% auto #0
-__all__ = ['BANNERS', 'git_commit', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_table', 'show_budget',
-           'show_boxes', 'show_viewer', 'run_report', 'write_index', 'cli']
+__all__ = ['BANNERS', 'OFFLINE_TEMPLATE', 'git_commit', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_table',
+           'show_budget', 'show_boxes', 'viewer_html', 'show_viewer', 'run_report', 'write_index', 'cli']
 
 # %% ../nbs/50_report.ipynb #3802f54e
 def git_commit() -> str:
@@ -25,7 +25,7 @@ def git_commit() -> str:
         return c + ('+dirty' if dirty else '')
     except Exception: return 'unknown'
 
-# %% ../nbs/50_report.ipynb #97b91dee
+# %% ../nbs/50_report.ipynb #919d6f9b
 BANNERS = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
     'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
@@ -90,26 +90,51 @@ def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):
     g = sns.catplot(data=sub, x='method', y='value', col='name', kind='box', sharey=False, height=3.2, aspect=1.3)
     g.set_xticklabels(rotation=25, ha='right'); g.set_titles('{col_name} per test clip'); plt.show()
 
-def show_viewer(methods: dict, # name -> evaluation method (clip -> restored frames)
-                clip: dict, # a test clip (`evaluate.test_clips`)
-                max_frames: int=48, # consecutive frames embedded (Play shows motion)
-                first: str|None=None, # the method shown on the right at first (default: the last one)
-                ):
-    "Embed the static comparison viewer of one test clip (every method, the reference, a mouth zoom)."
-    from IPython.display import display, HTML
+def viewer_html(methods: dict, # name -> evaluation method (clip -> restored frames)
+                clip: dict, # a test clip (`evaluate.test_clips`): 'hq', optional 'landmarks', 'clip_id'
+                max_frames: int|None=None, # consecutive frames from the first (None: the whole clip, as far as the viewer's byte budget allows)
+                first: str|None=None, # the method under study: the viewer's right-hand side at first (default: the last one)
+                **kwargs) -> str: # more `comparison_data` arguments (e.g. `budget`)
+    "The static comparison viewer of one test clip as HTML: every method and the reference, consecutive frames, a mouth zoom."
     from avface_nb.viz import comparison_data, comparison_html
     from avface_nb.metrics import mouth_boxes
     shown = {n: fn(clip) for n, fn in methods.items()}
-    if first in shown: shown = {**{k: v for k, v in shown.items() if k != first}, first: shown[first]}
+    if first is not None and first not in shown: raise ValueError(f'first={first!r} is not among the methods {list(shown)}')
     mb = mouth_boxes(clip['landmarks'], clip['hq'].shape[1:3]) if clip.get('landmarks') is not None else None
-    display(HTML(comparison_html(comparison_data(shown, reference=clip['hq'], mouth_boxes=mb, max_frames=max_frames, title=clip['clip_id']))))
+    d = comparison_data(shown, reference=clip['hq'], mouth_boxes=mb, stride=1, max_frames=max_frames or len(clip['hq']),
+                        title=clip['clip_id'], **kwargs)
+    return comparison_html(d, right=first)
 
-# %% ../nbs/50_report.ipynb #bc06c4f6
+def show_viewer(methods: dict, # name -> evaluation method (clip -> restored frames)
+                clip: dict, # a test clip (`evaluate.test_clips`)
+                max_frames: int|None=None, # consecutive frames embedded (None: the whole clip within the byte budget; Play shows motion)
+                first: str|None=None, # the method under study, shown on the right at first (default: the last one)
+                **kwargs): # more `comparison_data` arguments
+    "Embed the static comparison viewer of one test clip (every method, the reference, a mouth zoom)."
+    from IPython.display import display, HTML
+    display(HTML(viewer_html(methods, clip, max_frames, first, **kwargs)))
+
+# %% ../nbs/50_report.ipynb #09e8ea54
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{#- nbconvert's lab page without the scripts it loads from a CDN (require.js, MathJax, mermaid): offline they fail
+    in the console, and reports need none of them (the viewer's script is inline; no report writes LaTeX or mermaid) -#}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+def _html_exporter():
+    "nbconvert's HTML exporter for reports: inputs and prompts hidden, no script fetched from the network."
+    import jinja2
+    from nbconvert import HTMLExporter
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                        extra_loaders=[jinja2.DictLoader({'avface_offline.html.j2': OFFLINE_TEMPLATE})],
+                        template_file='avface_offline.html.j2')
+
 def _html_export(nb_path: Path, out: Path):
     import nbformat
-    from nbconvert import HTMLExporter
     nb = nbformat.read(nb_path, as_version=4)
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    body, _ = _html_exporter().from_notebook_node(nb)
     with atomic_output(out) as tmp: tmp.write_text(body)
 
 def run_report(name: str, # report name (reports/<name>.ipynb)
@@ -161,7 +186,7 @@ def write_index(out_dir: Path, runs: dict) -> Path:
     with atomic_output(out_dir/'index.html') as tmp: tmp.write_text(page)
     return out_dir/'index.html'
 
-# %% ../nbs/50_report.ipynb #849bb58b
+# %% ../nbs/50_report.ipynb #e6455968
 def cli(argv: list[str]|None=None) -> int:
     "avface report NAME|all --scale S: run report notebooks into reports/html."
     p = argparse.ArgumentParser(prog='avface report', description='Run report notebooks with papermill into HTML + CSV.')

@@ -11,11 +11,12 @@ import cv2
 from .core import atomic_output
 
 # %% auto #0
-__all__ = ['VIEWER_BUDGET', 'VIEW_MIN', 'MAX_SCALE', 'pick_frames', 'display_size', 'resize_frames', 'encode_frame', 'data_uri',
-           'decode_data_uri', 'comparison_data', 'auto_scale', 'comparison_html', 'show_comparison', 'node_check',
-           'save_comparison_html', 'ComparisonWidget']
+__all__ = ['VIEWER_BUDGET', 'VIEW_MIN', 'MAX_SCALE', 'SCRUBBER_MIN', 'PIXELATED_CSS', 'pick_frames', 'display_size',
+           'resize_frames', 'encode_frame', 'data_uri', 'decode_data_uri', 'repeated_frames', 'comparison_data',
+           'auto_scale', 'zoom_size', 'comparison_html', 'show_comparison', 'node_check', 'save_comparison_html',
+           'ComparisonWidget']
 
-# %% ../nbs/41_viz.ipynb #f895b878
+# %% ../nbs/41_viz.ipynb #29c3626a
 VIEWER_BUDGET = 1_500_000 # default byte budget of one viewer's embedded data (frames + metrics)
 
 def _check_video(name, v) -> np.ndarray:
@@ -67,7 +68,14 @@ def decode_data_uri(uri: str) -> np.ndarray:
     raw = base64.b64decode(uri.split(',', 1)[1])
     return cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
 
-# %% ../nbs/41_viz.ipynb #69c86d08
+def repeated_frames(frames) -> np.ndarray: # bool, one per frame
+    "Which frames (`T×H×W×3`) are exact copies of the frame before them, as frame loss leaves them (`degrade.frame_loss`)."
+    frames = np.asarray(frames)
+    out = np.zeros(len(frames), bool)
+    if len(frames) > 1: out[1:] = (frames[1:] == frames[:-1]).reshape(len(frames) - 1, -1).all(1)
+    return out
+
+# %% ../nbs/41_viz.ipynb #58e39609
 def _metric_values(videos, ref_name, boxes, metrics, idx) -> dict:
     "Per-frame metrics at frames `idx`: given ones subsampled, plus PSNR (and mouth PSNR) against the reference."
     T = len(next(iter(videos.values())))
@@ -126,10 +134,11 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
     hw = display_size(*src.shape[1:3], size)
     small = {m: resize_frames(v[idx], hw) for m, v in videos.items()}
     vals = _metric_values(videos, reference_name if reference is not None else None, boxes, metrics, idx)
+    reps = {m: repeated_frames(v)[idx] for m, v in videos.items()}
     names = [m for m in videos if m != reference_name or reference is None]
     notes, q, keep = [], int(quality), np.arange(len(idx))
     while True:
-        d = dict(kind='avface.comparison', version=1, title=title, methods=list(videos),
+        d = dict(kind='avface.comparison', version=2, title=title, methods=list(videos),
                  reference=reference_name if reference is not None else None,
                  left=names[0], right=names[-1] if len(names) > 1 else list(videos)[-1],
                  width=hw[1], height=hw[0], source_size=list(src.shape[1:3]), n_frames=T,
@@ -138,6 +147,7 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
                  frames={m: [data_uri(f, fmt, q) for f in small[m][keep]] for m in videos},
                  metrics={m: {k: [v[i] for i in keep] for k, v in mv.items()} for m, mv in vals.items()},
                  mouth_boxes=None if boxes is None else (boxes[idx[keep]] * (hw[1] / src.shape[2])).round(2).tolist(),
+                 repeats={m: np.flatnonzero(r[keep]).tolist() for m, r in reps.items()},
                  notes=notes)
         n = len(json.dumps(d)) + 64                      # + room for the payload_bytes entry itself
         if n <= budget: break
@@ -145,14 +155,15 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
             q = max(min_quality, q - 15); continue
         k = int(len(keep) * budget / n * 0.95)
         if k < 1: raise ValueError(f'one frame of every method takes {n // len(keep)} bytes, over the budget of {budget}; lower size or raise budget')
-        keep = keep[np.unique(np.linspace(0, len(keep) - 1, k).round().astype(int))]
+        keep = keep[:k] if stride is not None else keep[np.unique(np.linspace(0, len(keep) - 1, k).round().astype(int))]
     if q != quality: notes.append(f'JPEG quality lowered from {quality} to {q} to fit {budget} bytes')
-    if len(keep) < len(idx): notes.append(f'{len(idx) - len(keep)} of {len(idx)} frames dropped to fit {budget} bytes')
+    if len(keep) < len(idx): notes.append(f'{len(idx) - len(keep)} of {len(idx)} frames dropped to fit {budget} bytes'
+                                          + (' (the first ones kept, consecutive)' if stride is not None else ''))
     d['payload_bytes'] = 0
     for _ in range(3): d['payload_bytes'] = len(json.dumps(d))  # its own digits included: a fixed point
     return d
 
-# %% ../nbs/41_viz.ipynb #48383154
+# %% ../nbs/41_viz.ipynb #d05c4339
 _CSS = """
 #@ {font:13px/1.4 system-ui,sans-serif;color:#222;display:inline-block;outline:none;max-width:100%}
 #@ .avc-bar {display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:4px 0}
@@ -162,7 +173,13 @@ _CSS = """
 #@ .avc-main {cursor:ew-resize;touch-action:none}
 #@ .avc-divider {display:none;position:absolute;top:1px;bottom:1px;width:2px;margin-left:-1px;background:rgba(255,255,255,0.9);pointer-events:none}
 #@ .avc-box {display:none;position:absolute;outline:1px solid rgba(255,220,0,0.9);pointer-events:none}
-#@ .avc-names {display:flex;justify-content:space-between;font-weight:600}
+#@ .avc-names {display:flex;justify-content:space-between;gap:6px;font-weight:600;height:18px;line-height:18px;overflow:hidden;white-space:nowrap}
+#@ .avc-names span {overflow:hidden;text-overflow:ellipsis;min-width:0}
+#@ .avc-rep {display:none;position:absolute;top:4px;left:4px;padding:0 4px;font-size:11px;line-height:16px;background:rgba(190,0,0,0.85);color:#fff;pointer-events:none;white-space:nowrap}
+#@ .avc-rep-r {left:auto;right:4px}
+#@ .avc-zrep {color:#b00}
+#@ .avc-label {display:inline-block;min-width:15em;font-variant-numeric:tabular-nums;white-space:nowrap}
+#@ .avc-keys {color:#666;font-size:12px}
 #@ table {border-collapse:collapse;margin-top:4px}
 #@ td, #@ th {border:1px solid #ccc;padding:1px 6px;text-align:right}
 #@ .avc-title {font-weight:600}
@@ -176,6 +193,7 @@ var core = {
   clamp: function (v, lo, hi) { return v < lo ? lo : (v > hi ? hi : v); },
   splitAt: function (clientX, left, width) { return width > 0 ? core.clamp((clientX - left) / width, 0, 1) : 0.5; },
   step: function (i, n, d) { return ((i + d) % n + n) % n; },
+  nudge: function (s, d) { return core.clamp(Math.round((s + d) * 64) / 64, 0, 1); },
   zoomRect: function (box, W, H, aspect) {
     /* grow the box [x0,y0,x1,y1] to the zoom canvas's aspect (width/height), then fit and shift it inside W x H */
     var w = Math.max(box[2] - box[0], 1), h = Math.max(box[3] - box[1], 1);
@@ -199,25 +217,32 @@ var core = {
     }
     if (k === 0) { return inf > 0 ? Infinity : null; }
     return s / k;
+  },
+  frameLabel: function (i, index, total) {
+    /* clip frames count from 1, as in ComparisonWidget; a subsampled viewer also says which shown frame this is */
+    return "frame " + (index[i] + 1) + " of " + total + (index.length < total ? " (shown " + (i + 1) + "/" + index.length + ")" : "");
   }
 };
 if (typeof document === "undefined") { globalThis.avcmpCore = core; return; }
 var D = __DATA__;
 var U = "__UID__", L0 = "__LEFT__", R0 = "__RIGHT__";
-var K0 = __SCALE__, ZH = __ZOOMH__;  /* initial on-screen pixels per frame pixel; fixed zoom height in CSS px (0: the main view's) */
+var K0 = __SCALE__, ZH = __ZOOMH__;  /* initial on-screen pixels per frame pixel; fixed height of each mouth panel in CSS px (0: half the main view's) */
 /* the script's own parent is the viewer: found even while the output is not yet attached to the page
    (JupyterLab runs output scripts before attaching them), and with no clash when an output is shown twice */
 var cs = document.currentScript;
 var root = (cs && cs.parentNode && cs.parentNode.id === U) ? cs.parentNode : document.getElementById(U);
 function el(s) { return s === "" ? root : root.querySelector("#" + U + s); }
-var main = el("-main"), zoom = el("-zoom"), slider = el("-frame"), btn = el("-play");
+var main = el("-main"), za = el("-zoomA"), zb = el("-zoomB"), slider = el("-frame"), btn = el("-play");
 var lsel = el("-left"), rsel = el("-right"), zon = el("-zoomon"), speed = el("-speed");
-var ssel = el("-scale"), dv = el("-divider"), bx = el("-box");
-var W = D.width, H = D.height, n = D.frame_index.length, ctx = main.getContext("2d"), zctx = zoom.getContext("2d");
+var ssel = el("-scale"), dv = el("-divider"), bx = el("-box"), ticks = el("-reps");
+var W = D.width, H = D.height, n = D.frame_index.length, ctx = main.getContext("2d");
+var zca = za.getContext("2d"), zcb = zb.getContext("2d");
 var st = { i: 0, left: L0, right: R0, split: 0.5, zoom: !!D.mouth_boxes, timer: null, drag: false, k: K0 };
-var imgs = {};
+var imgs = {}, reps = {};
 D.methods.forEach(function (m) {
   lsel.add(new Option(m, m)); rsel.add(new Option(m, m));
+  reps[m] = {};
+  ((D.repeats || {})[m] || []).forEach(function (k) { reps[m][k] = true; });
   imgs[m] = D.frames[m].map(function (src, k) {
     var im = new Image();
     im.onload = function () { if (k === st.i) { draw(); } };
@@ -226,17 +251,22 @@ D.methods.forEach(function (m) {
   });
 });
 lsel.value = st.left; rsel.value = st.right; ssel.value = String(K0);
-if (!D.mouth_boxes) { zoom.style.display = "none"; el("-zoomlab").style.display = "none"; }
+if (!D.mouth_boxes) { el("-zoomcol").style.display = "none"; el("-zoomlab").style.display = "none"; }
 function ready(im) { return im.complete && im.naturalWidth > 0; }
-function drawPair(c, a, b, r, cw, ch, line) {
-  /* source rectangle r = [sx, sy, sw, sh] of both images into a cw x ch canvas, split at st.split of the frame;
-     line: draw the divider into the canvas (the zoom, whose pixels are screen pixels; the main view has an overlay) */
-  var cut = core.clamp((st.split * W - r[0]) / r[2], 0, 1);
+function repeated(m, i) { return !!reps[m][i]; }
+function repText(i) { return "\u27f3 repeat of frame " + D.frame_index[i]; }  /* clip frame index[i] + 1 repeats frame index[i] (from 1) */
+function drawPair(c, a, b, cw, ch) {
+  /* the main view: frame pixels 1:1 (CSS enlarges), left image up to the divider and the right one after it */
+  var cut = st.split;
   c.clearRect(0, 0, cw, ch);
-  if (ready(a) && cut > 0) { c.drawImage(a, r[0], r[1], cut * r[2], r[3], 0, 0, cut * cw, ch); }
-  if (ready(b) && cut < 1) { c.drawImage(b, r[0] + cut * r[2], r[1], (1 - cut) * r[2], r[3], cut * cw, 0, (1 - cut) * cw, ch); }
-  c.fillStyle = "rgba(255,255,255,0.9)";
-  if (line && cut > 0 && cut < 1) { c.fillRect(Math.round(cut * cw) - 1, 0, 2, ch); }
+  if (ready(a) && cut > 0) { c.drawImage(a, 0, 0, cut * W, H, 0, 0, cut * cw, ch); }
+  if (ready(b) && cut < 1) { c.drawImage(b, cut * W, 0, (1 - cut) * W, H, cut * cw, 0, (1 - cut) * cw, ch); }
+}
+function drawCrop(c, cv, im, r) {
+  /* the mouth rectangle r = [sx, sy, sw, sh] of one image over a whole zoom panel, nearest neighbour */
+  c.imageSmoothingEnabled = false;
+  c.clearRect(0, 0, cv.width, cv.height);
+  if (ready(im)) { c.drawImage(im, r[0], r[1], r[2], r[3], 0, 0, cv.width, cv.height); }
 }
 function metricsTable() {
   var t = el("-metrics"), ml = D.metrics[st.left] || {}, mr = D.metrics[st.right] || {};
@@ -252,38 +282,54 @@ function metricsTable() {
     });
   });
 }
+function markTicks() {
+  /* scrubber tick marks at the shown frames that repeat the frame before them, for either side's method */
+  ticks.textContent = "";
+  for (var k = 0; k < n; k++) { if (repeated(st.left, k) || repeated(st.right, k)) { ticks.appendChild(new Option("", String(k))); } }
+}
 function draw() {
   var a = imgs[st.left][st.i], b = imgs[st.right][st.i], k = st.k;
   /* nearest neighbour everywhere (set on every draw: resizing a canvas resets its context) */
-  ctx.imageSmoothingEnabled = false; zctx.imageSmoothingEnabled = false;
-  drawPair(ctx, a, b, [0, 0, W, H], W, H, false);
+  ctx.imageSmoothingEnabled = false;
+  drawPair(ctx, a, b, W, H);
   dv.style.display = (st.split > 0 && st.split < 1) ? "block" : "none";
   dv.style.left = (1 + st.split * W * k) + "px";
-  var box = D.mouth_boxes ? D.mouth_boxes[st.i] : null;
-  if (box && st.zoom) {
+  var box = D.mouth_boxes ? D.mouth_boxes[st.i] : null, on = !!(box && st.zoom);
+  if (on) {
     bx.style.left = (1 + box[0] * k) + "px"; bx.style.top = (1 + box[1] * k) + "px";
     bx.style.width = ((box[2] - box[0]) * k) + "px"; bx.style.height = ((box[3] - box[1]) * k) + "px";
-    drawPair(zctx, a, b, core.zoomRect(box, W, H, zoom.width / zoom.height), zoom.width, zoom.height, true);
+    var r = core.zoomRect(box, W, H, za.width / za.height);
+    drawCrop(zca, za, a, r); drawCrop(zcb, zb, b, r);
   }
-  bx.style.display = (box && st.zoom) ? "block" : "none";
-  zoom.style.visibility = (box && st.zoom) ? "visible" : "hidden";
+  bx.style.display = on ? "block" : "none";
+  za.style.visibility = zb.style.visibility = on ? "visible" : "hidden";
+  var lr = repeated(st.left, st.i), rr = repeated(st.right, st.i);
   el("-lname").textContent = "\u25c0 " + st.left; el("-rname").textContent = st.right + " \u25b6";
-  el("-label").textContent = "frame " + (st.i + 1) + "/" + n + " (clip frame " + D.frame_index[st.i] + " of " + D.n_frames + ")";
+  el("-lname").title = st.left; el("-rname").title = st.right;
+  el("-lrep").textContent = lr ? repText(st.i) : ""; el("-lrep").style.display = lr ? "block" : "none";
+  el("-rrep").textContent = rr ? repText(st.i) : ""; el("-rrep").style.display = rr ? "block" : "none";
+  el("-zaname").textContent = "mouth: " + st.left + (lr ? " \u27f3" : ""); el("-zaname").title = st.left;
+  el("-zbname").textContent = "mouth: " + st.right + (rr ? " \u27f3" : ""); el("-zbname").title = st.right;
+  el("-label").textContent = core.frameLabel(st.i, D.frame_index, D.n_frames);
   slider.value = st.i;
   metricsTable();
 }
 function go(i) { st.i = core.step(i, n, 0); draw(); }
 function setScale(k) {
   /* k on-screen pixels per frame pixel: the main canvas keeps the frame's pixels and is enlarged by CSS (pixelated);
-     the zoom canvas gets the new on-screen size as its pixel grid, so drawImage does its magnification */
-  var zh = ZH > 0 ? ZH : H * k, zw = Math.floor((3 * zh + 1) / 2);
+     each zoom panel gets its on-screen size as its pixel grid, so drawImage does its magnification */
+  var zh = ZH > 0 ? ZH : Math.round(H * k / 2), zw = Math.floor((3 * zh + 1) / 2);
   st.k = k;
   main.style.width = (W * k) + "px"; main.style.height = (H * k) + "px";
-  el("-names").style.width = (W * k) + "px"; slider.style.width = Math.max(160, Math.floor(W * k * 3 / 5)) + "px";
-  zoom.style.width = zw + "px"; zoom.style.height = zh + "px";
-  if (zoom.width !== zw || zoom.height !== zh) { zoom.width = zw; zoom.height = zh; }
+  el("-names").style.width = (W * k) + "px"; slider.style.width = Math.max(300, W * k) + "px";
+  [za, zb].forEach(function (z) {
+    z.style.width = zw + "px"; z.style.height = zh + "px";
+    if (z.width !== zw || z.height !== zh) { z.width = zw; z.height = zh; }
+  });
+  el("-zanames").style.width = zw + "px"; el("-zbnames").style.width = zw + "px";
   draw();
 }
+function swap() { var t = st.left; st.left = st.right; st.right = t; lsel.value = st.left; rsel.value = st.right; markTicks(); draw(); }
 function stop() { if (st.timer !== null) { clearInterval(st.timer); st.timer = null; } btn.textContent = "\u25b6 Play"; }
 function play() {
   stop(); btn.textContent = "\u23f8 Pause";
@@ -292,8 +338,9 @@ function play() {
 btn.addEventListener("click", function () { if (st.timer === null) { play(); } else { stop(); } });
 speed.addEventListener("change", function () { if (st.timer !== null) { play(); } });
 slider.addEventListener("input", function () { go(parseInt(slider.value, 10)); });
-lsel.addEventListener("change", function () { st.left = lsel.value; draw(); });
-rsel.addEventListener("change", function () { st.right = rsel.value; draw(); });
+lsel.addEventListener("change", function () { st.left = lsel.value; markTicks(); draw(); });
+rsel.addEventListener("change", function () { st.right = rsel.value; markTicks(); draw(); });
+el("-swap").addEventListener("click", swap);
 zon.addEventListener("change", function () { st.zoom = zon.checked; draw(); });
 ssel.addEventListener("change", function () { var k = parseInt(ssel.value, 10); if (k > 0) { setScale(k); } });
 function moveSplit(e) { var r = main.getBoundingClientRect(); st.split = core.splitAt(e.clientX, r.left, r.width); draw(); }
@@ -303,11 +350,18 @@ main.addEventListener("pointerup", function () { st.drag = false; });
 main.addEventListener("pointercancel", function () { st.drag = false; });
 root.addEventListener("keydown", function (e) {
   if (e.target.tagName === "SELECT" || (e.target.tagName === "INPUT" && e.target.type === "range")) { return; }
-  if (e.key === "ArrowRight") { stop(); go(core.step(st.i, n, 1)); e.preventDefault(); }
-  else if (e.key === "ArrowLeft") { stop(); go(core.step(st.i, n, -1)); e.preventDefault(); }
-  else if (e.key === " ") { if (st.timer === null) { play(); } else { stop(); } e.preventDefault(); }
+  if (e.ctrlKey || e.altKey || e.metaKey) { return; }
+  if (e.key === "ArrowRight" && e.shiftKey) { st.split = core.nudge(st.split, 1 / 16); draw(); }
+  else if (e.key === "ArrowLeft" && e.shiftKey) { st.split = core.nudge(st.split, -1 / 16); draw(); }
+  else if (e.key === "ArrowRight") { stop(); go(core.step(st.i, n, 1)); }
+  else if (e.key === "ArrowLeft") { stop(); go(core.step(st.i, n, -1)); }
+  else if (e.key === " ") { if (st.timer === null) { play(); } else { stop(); } }
+  else if (e.key === "s" || e.key === "S") { swap(); }
+  else { return; }
+  e.preventDefault();
 });
-draw();
+markTicks();
+setScale(K0);
 })();
 """
 
@@ -317,6 +371,7 @@ def _js_literal(obj) -> str:
 
 VIEW_MIN = 256 # on-screen CSS px the longest side of the main view reaches by default (by a whole factor)
 MAX_SCALE = 8 # largest automatic factor, and the largest in the viewer's size menu
+SCRUBBER_MIN = 300 # the frame scrubber is at least this many CSS px wide (else as wide as the main view)
 
 def auto_scale(h: int, w: int, # displayed frame size in frame pixels
                target: int=VIEW_MIN, # wanted on-screen longest side in CSS px
@@ -324,11 +379,22 @@ def auto_scale(h: int, w: int, # displayed frame size in frame pixels
     "The smallest whole factor that shows an h×w frame with its longest side at least `target` CSS px, between 1 and `cap`."
     return int(min(cap, max(1, -(-int(target) // max(int(h), int(w))))))
 
+def _whole_scale(scale, h: int, w: int) -> int:
+    if scale is None: return auto_scale(h, w)
+    if isinstance(scale, bool) or not float(scale).is_integer() or scale < 1:
+        raise ValueError(f'scale must be a whole factor >= 1 (frames are enlarged pixel by pixel), got {scale!r}')
+    return int(scale)
+
+def zoom_size(H: int, k: int, zoom_height: int|None=None) -> tuple[int, int]:
+    "(width, height) in CSS px (= canvas pixels) of each mouth panel: 3:2, half the main view's height unless fixed."
+    zh = int(round(zoom_height)) if zoom_height else int(round(H * k / 2))   # JS Math.round: halves up, as here for whole H*k
+    return (3 * zh + 1) // 2, zh
+
 def comparison_html(data: dict, # from `comparison_data`
                     left: str|None=None, # method left of the divider (default: data['left'], the first method)
-                    right: str|None=None, # method right of the divider (default: data['right'], the last method)
+                    right: str|None=None, # method right of the divider, the one under study (default: data['right'], the last method)
                     scale: int|None=None, # on-screen CSS px per frame pixel, a whole number (None: `auto_scale`, ≥ VIEW_MIN px); the viewer's size menu changes it live
-                    zoom_height: int|None=None, # fixed on-screen height of the mouth zoom in CSS px (default: the main view's, following the size menu)
+                    zoom_height: int|None=None, # fixed on-screen height of each mouth panel in CSS px (default: half the main view's, following the size menu)
                     title: str|None=None, # heading (default: data['title'])
                     uid: str|None=None) -> str: # element id prefix (default: a fresh random one)
     "A self-contained HTML fragment (inline CSS/JS, frames as data URIs) showing the comparison viewer, frames enlarged pixelated."
@@ -339,13 +405,10 @@ def comparison_html(data: dict, # from `comparison_data`
     uid = uid or f'avcmp-{uuid.uuid4().hex[:12]}'
     if not re.fullmatch(r'[A-Za-z][\w-]*', uid): raise ValueError(f'uid must be a plain HTML id, got {uid!r}')
     W, H = data['width'], data['height']
-    if scale is None: k = auto_scale(H, W)
-    elif isinstance(scale, bool) or not float(scale).is_integer() or scale < 1:
-        raise ValueError(f'scale must be a whole factor >= 1 (frames are enlarged pixel by pixel), got {scale!r}')
-    else: k = int(scale)
+    k = _whole_scale(scale, H, W)
     zfix = int(round(zoom_height)) if zoom_height else 0
-    zh = zfix or H * k; zw = (3 * zh + 1) // 2                # zoom canvas: mouth-shaped 3:2, its pixels are screen pixels
-    sw = max(160, W * k * 3 // 5)                            # scrubber width (as the script's setScale computes it)
+    zw, zh = zoom_size(H, k, zoom_height)                    # each mouth panel: 3:2, its pixels are screen pixels
+    sw = max(SCRUBBER_MIN, W * k)                            # scrubber width (as the script's setScale computes it)
     opts = ''.join(f'<option value="{j}"{" selected" if j == k else ""}>&times;{j} ({W * j}&times;{H * j})</option>'
                    for j in sorted(set(range(1, MAX_SCALE + 1)) | {k}))
     title = title if title is not None else data.get('title')
@@ -358,17 +421,23 @@ def comparison_html(data: dict, # from `comparison_data`
 <style>{_CSS.replace('#@', '#' + uid)}</style>
 {f'<div class="avc-title">{esc(title)}</div>' if title else ''}
 <div class="avc-bar"><label>left <select id="{uid}-left"></select></label>
+<button type="button" id="{uid}-swap" title="swap the two sides (key S)">&#8644;</button>
 <label>right <select id="{uid}-right"></select></label>
 <label id="{uid}-zoomlab"><input type="checkbox" id="{uid}-zoomon" checked> mouth zoom</label>
 <label title="on-screen pixels per frame pixel (each frame pixel drawn as a square, nothing interpolated)">size <select id="{uid}-scale">{opts}</select></label></div>
 <div class="avc-stage"><div><div class="avc-names" id="{uid}-names" style="width:{W * k}px"><span id="{uid}-lname"></span><span id="{uid}-rname"></span></div>
 <div class="avc-wrap"><canvas id="{uid}-main" class="avc-main" width="{W}" height="{H}" style="width:{W * k}px;height:{H * k}px"></canvas>
-<div id="{uid}-divider" class="avc-divider"></div><div id="{uid}-box" class="avc-box"></div></div></div>
-<div><div class="avc-names">&nbsp;</div><canvas id="{uid}-zoom" width="{zw}" height="{zh}" style="width:{zw}px;height:{zh}px"></canvas></div></div>
+<div id="{uid}-divider" class="avc-divider"></div><div id="{uid}-box" class="avc-box"></div>
+<div id="{uid}-lrep" class="avc-rep"></div><div id="{uid}-rrep" class="avc-rep avc-rep-r"></div></div></div>
+<div id="{uid}-zoomcol"><div class="avc-names" id="{uid}-zanames" style="width:{zw}px"><span id="{uid}-zaname"></span></div>
+<canvas id="{uid}-zoomA" width="{zw}" height="{zh}" style="width:{zw}px;height:{zh}px"></canvas>
+<div class="avc-names" id="{uid}-zbnames" style="width:{zw}px"><span id="{uid}-zbname"></span></div>
+<canvas id="{uid}-zoomB" width="{zw}" height="{zh}" style="width:{zw}px;height:{zh}px"></canvas></div></div>
 <div class="avc-bar"><button type="button" id="{uid}-play">&#9654; Play</button>
 <select id="{uid}-speed"><option value="0.25">0.25&times;</option><option value="0.5">0.5&times;</option><option value="1" selected>1&times;</option><option value="2">2&times;</option></select>
-<input type="range" id="{uid}-frame" min="0" max="{len(data['frame_index']) - 1}" value="0" step="1" style="width:{sw}px">
-<span id="{uid}-label"></span></div>
+<input type="range" id="{uid}-frame" min="0" max="{len(data['frame_index']) - 1}" value="0" step="1" list="{uid}-reps" style="width:{sw}px">
+<datalist id="{uid}-reps"></datalist><span id="{uid}-label" class="avc-label"></span></div>
+<div class="avc-keys">keys (click the viewer first): &larr;/&rarr; frame &middot; Shift+&larr;/&rarr; divider &middot; S swap sides &middot; Space play/pause &middot; &#10227; marks a frame that repeats the one before (frame loss)</div>
 <table id="{uid}-metrics"></table>{notes}
 <script>{js}</script>
 </div>"""
@@ -412,7 +481,7 @@ def save_comparison_html(path, # destination `.html` file
     with atomic_output(path) as tmp: tmp.write_text(page, encoding='utf-8')
     return path
 
-# %% ../nbs/41_viz.ipynb #303447dc
+# %% ../nbs/41_viz.ipynb #089f77e0
 def _mouth_crop(frame, box, hw) -> np.ndarray:
     "The box (x0, y0, x1, y1 in the frame's pixels) grown to 3:2, clamped inside, resized to `hw` with nearest neighbour."
     H, W = frame.shape[:2]
@@ -426,16 +495,19 @@ def _mouth_crop(frame, box, hw) -> np.ndarray:
     crop = frame[sy:sy + max(1, round(h)), sx:sx + max(1, round(w))]
     return cv2.resize(crop, (hw[1], hw[0]), interpolation=cv2.INTER_NEAREST)
 
+PIXELATED_CSS = '<style>img.avface-px {image-rendering:crisp-edges;image-rendering:pixelated}</style>' # the widget's images: nearest neighbour
+
 class ComparisonWidget:
     "Live viewer: method vs reference side by side, Play + frame slider (jslink), mouth zoom and per-frame metrics."
     def __init__(self, frames_by_method: dict, # {method: `T×H×W×3` uint8 RGB}
                  reference=None, # optional ground truth `T×H×W×3` uint8
                  mouth_boxes=None, # optional `T×4` boxes in the reference's (else the first method's) pixels
                  metrics: dict|None=None, # optional {method: {metric: T values}}
-                 size: int=256, # longest side of each shown frame
-                 zoom_height: int=128, # height of each mouth crop in the zoom row
+                 size: int=256, # longest side of the frames sent to the browser (never enlarged: the browser enlarges)
+                 scale: int|None=None, # on-screen CSS px per frame pixel, whole (None: `auto_scale`, ≥ VIEW_MIN px); the size menu changes it
+                 zoom_height: int|None=None, # on-screen height of each mouth crop (default and at most: the frame's on-screen width / 1.5)
                  fps: float=25.0, # playback rate
-                 fmt: str='jpeg', # image format sent to the browser ('jpeg' or 'png')
+                 fmt: str='png', # image format sent to the browser ('png': exact pixels; 'jpeg')
                  quality: int=90, # JPEG quality
                  reference_name: str='GT'): # the reference's name among the methods
         try: import ipywidgets as W
@@ -448,49 +520,77 @@ class ComparisonWidget:
         src = self.videos[reference_name] if reference is not None else next(iter(self.videos.values()))
         self.boxes = None if mouth_boxes is None else np.asarray(mouth_boxes, np.float64)
         self.src_hw, self.hw, self.fmt, self.quality = src.shape[1:3], display_size(*src.shape[1:3], size), fmt, quality
-        self.zoom_hw = (zoom_height, round(zoom_height * 1.5))
+        self.zoom_height = zoom_height
         self.values = _metric_values(self.videos, reference_name if reference is not None else None, self.boxes,
                                      metrics, np.arange(self.T))
+        self.repeats = {m: repeated_frames(v) for m, v in self.videos.items()}
+        k = _whole_scale(scale, *self.hw)
         names = d['methods']
         self.method = W.Dropdown(options=names, value=d['left'], description='method')
         self.other = W.Dropdown(options=names, value=reference_name if reference is not None else d['right'], description='vs')
-        self.play = W.Play(value=0, min=0, max=self.T - 1, step=1, interval=max(1, round(1000 / fps)), description='play')
-        self.slider = W.IntSlider(value=0, min=0, max=self.T - 1, description='frame')
+        self.size = W.Dropdown(options=[(f'×{j}', j) for j in sorted(set(range(1, MAX_SCALE + 1)) | {k})], value=k, description='size',
+                               layout=W.Layout(width='150px'))
+        # frames count from 1, as in the static viewer
+        self.play = W.Play(value=1, min=1, max=self.T, step=1, interval=max(1, round(1000 / fps)), description='play')
+        self.slider = W.IntSlider(value=1, min=1, max=self.T, description='frame')
         self.link = W.jslink((self.play, 'value'), (self.slider, 'value'))
         self.left_img, self.right_img = W.Image(format=fmt), W.Image(format=fmt)
-        self.zoom_img = W.Image(format=fmt)
+        self.left_zoom, self.right_zoom = W.Image(format=fmt), W.Image(format=fmt)
+        for im in (self.left_img, self.right_img, self.left_zoom, self.right_zoom): im.add_class('avface-px')
         self.left_lab, self.right_lab, self.info = W.Label(), W.Label(), W.HTML()
         for w in (self.slider, self.method, self.other): w.observe(self._update, 'value')
-        frames = W.HBox([W.VBox([self.left_lab, self.left_img]), W.VBox([self.right_lab, self.right_img])])
-        kids = [W.HBox([self.method, self.other]), W.HBox([self.play, self.slider]), frames]
-        if self.boxes is not None: kids.append(W.VBox([W.Label('mouth region (left | right)'), self.zoom_img]))
+        self.size.observe(self._resize, 'value')
+        cols = [W.VBox([self.left_lab, self.left_img] + ([self.left_zoom] if self.boxes is not None else [])),
+                W.VBox([self.right_lab, self.right_img] + ([self.right_zoom] if self.boxes is not None else []))]
+        kids = [W.HTML(PIXELATED_CSS), W.HBox([self.method, self.other, self.size]), W.HBox([self.play, self.slider]), W.HBox(cols)]
         self.box = W.VBox(kids + [self.info])
-        self._update()
+        self._resize()
+
+    @property
+    def k(self) -> int: return self.size.value
+
+    @property
+    def zoom_hw(self) -> tuple[int, int]:
+        "(height, width) of each mouth crop on screen: 3:2, as wide as a frame on screen unless `zoom_height` makes it smaller."
+        w = self.hw[1] * self.k
+        h = max(1, round(w / 1.5)) if not self.zoom_height else min(int(self.zoom_height), max(1, round(w / 1.5)))
+        return h, max(1, round(h * 1.5))
 
     def frame(self, m: str, i: int) -> np.ndarray:
-        "Frame `i` of method `m` at the display size (`h×w×3` uint8)."
+        "Frame `i` (from 0) of method `m` at the size sent (`h×w×3` uint8; the browser enlarges it by `k`)."
         return resize_frames(self.videos[m][i:i + 1], self.hw)[0]
 
     def zoom(self, m: str, i: int) -> np.ndarray:
-        "The mouth region of frame `i` of method `m`, magnified to the zoom size."
+        "The mouth region of frame `i` (from 0) of method `m`, magnified nearest-neighbour to its on-screen size."
         f = self.videos[m][i]
         b = self.boxes[i] * (f.shape[1] / self.src_hw[1])           # methods of another size: scale the box
         return _mouth_crop(f, b, self.zoom_hw)
 
+    def _resize(self, change=None):
+        "Apply the display factor: on-screen sizes of the frames, the mouth crops, the names and the slider."
+        h, w = self.hw[0] * self.k, self.hw[1] * self.k
+        for im in (self.left_img, self.right_img): im.layout.width, im.layout.height = f'{w}px', f'{h}px'
+        zh, zw = self.zoom_hw
+        for im in (self.left_zoom, self.right_zoom): im.layout.width, im.layout.height = f'{zw}px', f'{zh}px'
+        for lab in (self.left_lab, self.right_lab): lab.layout.width, lab.layout.height, lab.layout.overflow = f'{w}px', '22px', 'hidden'
+        self.slider.layout.width = f'{max(SCRUBBER_MIN, 2 * w)}px'
+        self._update()
+
     def _update(self, change=None):
         "Redraw for the current frame and methods (the widgets' observer)."
-        i, a, b = self.slider.value, self.method.value, self.other.value
+        i, a, b = self.slider.value - 1, self.method.value, self.other.value
         self.left_img.value = encode_frame(self.frame(a, i), self.fmt, self.quality)
         self.right_img.value = encode_frame(self.frame(b, i), self.fmt, self.quality)
         if self.boxes is not None:
-            sep = np.full((self.zoom_hw[0], 4, 3), 255, np.uint8)
-            self.zoom_img.value = encode_frame(np.concatenate([self.zoom(a, i), sep, self.zoom(b, i)], 1), self.fmt, self.quality)
-        self.left_lab.value, self.right_lab.value = a, b
+            self.left_zoom.value = encode_frame(self.zoom(a, i), self.fmt, self.quality)
+            self.right_zoom.value = encode_frame(self.zoom(b, i), self.fmt, self.quality)
+        rep = lambda m: f'  ⟳ repeat of frame {i}' if self.repeats[m][i] else ''
+        self.left_lab.value, self.right_lab.value = a + rep(a), b + rep(b)
         rows = ''.join(f'<tr><td>{_html.escape(k)}</td><td>{_fmt(self.values[a].get(k, [None] * self.T)[i])}</td>'
                        f'<td>{_fmt(self.values[b].get(k, [None] * self.T)[i])}</td></tr>'
                        for k in dict.fromkeys([*self.values[a], *self.values[b]]))
         head = f'<tr><th></th><th>{_html.escape(a)}</th><th>{_html.escape(b)}</th></tr>' if rows else ''
-        self.info.value = f'<b>frame {i} of {self.T}</b><table>{head}{rows}</table>'
+        self.info.value = f'<b>frame {i + 1} of {self.T}</b><table>{head}{rows}</table>'
 
     def _repr_mimebundle_(self, **kwargs): return self.box._repr_mimebundle_(**kwargs)
 
