@@ -8,7 +8,7 @@ SCALE ?= small
 DEVICE ?= auto
 JOBS ?= 1
 
-.PHONY: install test test-lab lab reproduce train export clean-nbs check-clean bench clean
+.PHONY: install test test-browser lab reproduce train export clean-nbs check-clean bench clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -25,9 +25,10 @@ install: $(STAMP)
 test: install
 	$(VPY) -m pytest -q -ra tests
 
-# the slower browser test: JupyterLab from .venv on 127.0.0.1 runs a notebook that builds ComparisonWidget (headless Chromium)
-test-lab: install
-	AVFACE_LAB_TEST=1 $(VPY) -m pytest -q -ra tests/test_browser_lab.py
+# the browser tests alone (headless Chromium: apt-get install chromium chromium-driver): the viewer on the committed reports,
+# and JupyterLab from .venv on 127.0.0.1 running a notebook that builds ComparisonWidget (both are also part of make test)
+test-browser: install
+	$(VPY) -m pytest -q -ra tests/test_browser.py tests/test_browser_lab.py
 
 # JupyterLab from .venv on the repository (kernel "Python 3 (avface .venv)"); LAB_ARGS=--no-browser on a machine without one
 lab: install

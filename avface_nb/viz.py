@@ -163,7 +163,7 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
     for _ in range(3): d['payload_bytes'] = len(json.dumps(d))  # its own digits included: a fixed point
     return d
 
-# %% ../nbs/41_viz.ipynb #d05c4339
+# %% ../nbs/41_viz.ipynb #d493ce95
 _CSS = """
 #@ {font:13px/1.4 system-ui,sans-serif;color:#222;display:inline-block;outline:none;max-width:100%}
 #@ .avc-bar {display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:4px 0}
@@ -175,6 +175,7 @@ _CSS = """
 #@ .avc-box {display:none;position:absolute;outline:1px solid rgba(255,220,0,0.9);pointer-events:none}
 #@ .avc-names {display:flex;justify-content:space-between;gap:6px;font-weight:600;height:18px;line-height:18px;overflow:hidden;white-space:nowrap}
 #@ .avc-names span {overflow:hidden;text-overflow:ellipsis;min-width:0}
+#@ #@-names span {max-width:50%}
 #@ .avc-rep {display:none;position:absolute;top:4px;left:4px;padding:0 4px;font-size:11px;line-height:16px;background:rgba(190,0,0,0.85);color:#fff;pointer-events:none;white-space:nowrap}
 #@ .avc-rep-r {left:auto;right:4px}
 #@ .avc-zrep {color:#b00}
