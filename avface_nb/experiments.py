@@ -174,7 +174,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #762705a3
+# %% ../nbs/45_experiments.ipynb #1a97844c
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -205,7 +205,7 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
     sets = [f'{k}={_subst(v, params)}' for k, v in (e.get('sets') or {}).items()]
     out = []
     for d in items:
-        m, a, s = d['method'], d.get('ablation', 'full'), d.get('seeds', 'all')
+        m, a, s = d['method'], d.get('ablation', 'full'), _subst(d.get('seeds', 'all'), params)   # seeds may name a parameter ($claim_seeds)
         extra = [f'{k}={_subst(v, params)}' for k, v in (d.get('sets') or {}).items()]
         seeds = all_seeds if s == 'all' else all_seeds[:1] if s == 'first' else [int(v) for v in (s if isinstance(s, list) else [s])]
         out.append(dict(method=m, ablation=a, seeds=seeds, data=e.get('data', params.get('data', 'synthetic')), stage_seed=params.get('stage_seed'),

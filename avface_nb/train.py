@@ -157,7 +157,7 @@ def load_config(path, # YAML config file
     user.setdefault('name', Path(path).stem); user['source'] = str(path)
     return resolve_config(user, path)
 
-# %% ../nbs/14_train.ipynb #5c09c7a8
+# %% ../nbs/14_train.ipynb #0522f962
 def _where(cfg: dict) -> str: return cfg.get('source') or f"config {cfg.get('name') or ''}".strip()
 
 def construct(f, kw: dict, what: str, cfg: dict):
@@ -174,6 +174,7 @@ class Task:
     data_fixed: dict = {}          # ClipWindows arguments the task forces (e.g. no LQ for an autoencoder)
     version: int = 1               # bump to retrain cached runs of this task
     find_unused: bool = False      # DDP find_unused_parameters
+    total: int = 0                 # the stage's steps (set by `run_stage` before the first step)
 
     def __init__(self, cfg: dict, # resolved config
                  scfg: dict, # `stage_config(cfg, stage)`
@@ -375,7 +376,7 @@ def lr_at(scfg: dict, step: int, total: int) -> float:
     if scfg.get('schedule', 'constant') == 'cosine': return lr * 0.5 * (1 + math.cos(math.pi * min(1., (step - w) / max(1, total - w))))
     return lr
 
-# %% ../nbs/14_train.ipynb #fecd3cce
+# %% ../nbs/14_train.ipynb #ec207aa3
 def run_stage(cfg: dict, # resolved config
               stage: str, # stage name (a key of cfg['train'])
               out, # the run folder; the stage writes out/<stage>/
@@ -409,6 +410,7 @@ def run_stage(cfg: dict, # resolved config
             return dict(path=str(final), hash=h, kind=kind, status='skipped', step=total)
     seed_everything(seed)
     task = cls(cfg, scfg, dist.device, prev)
+    task.total = total                                                      # the stage's length (schedules inside a step)
     step, epoch, pos, t_prev = 0, 0, 0, 0.
     if resume and last.exists():
         ck = load_checkpoint(last, expect_kind=kind)
