@@ -32,7 +32,7 @@ test-browser: install
 
 # JupyterLab from .venv on the repository (kernel "Python 3 (avface .venv)"); LAB_ARGS=--no-browser on a machine without one
 lab: install
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 --ServerApp.allow_root=True $(LAB_ARGS)
 
 # every report of REPORTS at $(SCALE): trains what runs/$(SCALE)/ lacks (once, cached by configuration hash),
 # evaluates, writes reports/html/. RETRAIN=1 removes runs/$(SCALE)/ first (every model trained again from seed 42).
