@@ -290,7 +290,8 @@ def test_rendered_report(driver, tmp_path):
     page loads no script from the network, embeds consecutive frames with the repeats marked, and the viewer works in it."""
     import subprocess, sys
     from avface_nb.experiments import report_list
-    name = next(r for r in report_list(everything=False) if 'realclips' not in r)      # one that needs no shared real clips
+    names = [r for r in report_list(everything=False) if 'realclips' not in r]        # those that need no shared real clips
+    name = '001_table1_2' if '001_table1_2' in names else names[0]                    # the smallest paper-001 comparison
     r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(tmp_path)],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
