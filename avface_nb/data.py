@@ -180,7 +180,24 @@ def cli(argv: list[str]|None=None) -> int:
           f"in {idx['seconds']:.1f} s ({idx['n_frames']/idx['seconds']:.1f} frames/s); mean face-found rate {found:.3f}")
     return 0
 
-# %% ../nbs/06_data.ipynb #67eb2bc3
+# %% ../nbs/06_data.ipynb #b6c96313
+def _toy_landmarks(dx, dy, mouth, size: int) -> np.ndarray:
+    "The 68 dlib-order points `T×68×2` (crop pixels) of the toy face drawing: jaw on the face ellipse, brows, nose, eye and mouth ellipses."
+    T = len(dx)
+    def ell(cx, cy, rx, ry, th): return np.stack([cx + rx * np.cos(th), cy + ry * np.sin(th)], -1)
+    out = np.empty((T, 68, 2), np.float32)
+    for t in range(T):
+        cx, cy, m = 0.5 + dx[t], 0.5 + dy[t], 0.02 + 0.08 * mouth[t]
+        jaw = ell(cx, cy, 0.32, 0.42, np.linspace(np.pi, 0, 17))
+        brows = np.concatenate([np.stack([np.linspace(cx + a, cx + b, 5), np.full(5, cy - 0.18)], -1) for a, b in ((-0.2, -0.06), (0.06, 0.2))])
+        nose = np.concatenate([np.stack([np.full(4, cx), np.linspace(cy - 0.08, cy + 0.05, 4)], -1),
+                               np.stack([np.linspace(cx - 0.05, cx + 0.05, 5), np.full(5, cy + 0.07)], -1)])
+        eyes = np.concatenate([ell(cx + e, cy - 0.1, 0.05, 0.035, np.linspace(np.pi, -np.pi, 7)[:-1]) for e in (-0.13, 0.13)])
+        outer = ell(cx, cy + 0.18, 0.14, m, np.linspace(np.pi, -np.pi, 13)[:-1])
+        inner = ell(cx, cy + 0.18, 0.09, 0.6 * m, np.linspace(np.pi, -np.pi, 9)[:-1])
+        out[t] = np.concatenate([jaw, brows, nose, eyes, outer, inner]) * size
+    return out
+
 def toy_corpus(dest, # folder to create (must not exist)
                speakers: int=4, # speaker count (the split is speaker-disjoint)
                clips: int=2, # clips per speaker
@@ -188,7 +205,9 @@ def toy_corpus(dest, # folder to create (must not exist)
                size: int=32, # crop side S
                fps: float=25., sr: int=16000,
                split: str='0.75', # `split_speakers` spec
-               seed: int=SEED) -> Path:
+               seed: int=SEED,
+               landmarks: bool=False, # also write landmarks.npy: the 68 points of the drawn face (as `avface prepare` writes dlib's)
+               ) -> Path:
     "Write a tiny prepared corpus (hq.npy, audio.npy, mfcc.npy, meta.json, split.json, index.json) for tests."
     dest = Path(dest)
     if dest.exists(): raise InputError(dest, 'output folder already exists')
@@ -219,8 +238,9 @@ def toy_corpus(dest, # folder to create (must not exist)
                          + h.normal(0, 0.003, n)).astype(np.float32)
                 d = tmp / 'clips' / cid; d.mkdir(parents=True)
                 np.save(d / 'hq.npy', hq); np.save(d / 'audio.npy', audio); np.save(d / 'mfcc.npy', X.mfcc(audio, sr))
+                if landmarks: np.save(d / 'landmarks.npy', _toy_landmarks(dx, dy, mouth, size))
                 meta = dict(clip_id=cid, speaker=f'spk{s:02d}', source='toy', n_frames=T, fps=fps, size=size, sr=sr,
-                            silent_audio=False, box_source='toy', landmarks=False)
+                            silent_audio=False, box_source='toy', landmarks=bool(landmarks))
                 (d / 'meta.json').write_text(json.dumps(meta, indent=1)); metas.append(meta)
         sp = split_speakers([m['speaker'] for m in metas], split, seed)
         (tmp / 'split.json').write_text(json.dumps(dict(seed=seed, split=str(split), **sp), indent=1))

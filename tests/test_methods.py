@@ -33,11 +33,12 @@ def trained(tmp_path_factory):
         from avface_nb.io import write_video
         d = Path({str(d)!r})
         names = registry.names(restorers=True)                     # a fresh process: the loader alone finds them
-        corpus = toy_corpus(d/'corpus', speakers=2, clips=1, frames=12, size=32)
+        corpus = toy_corpus(d/'corpus', speakers=3, clips=2, frames=12, size=32, landmarks=True)
         out = {{}}
         for n in names:
+            per_stage = [f'train.{{st}}.{{k}}={{v}}' for st in registry.get(n).stages for k, v in (('steps', 2), ('batch', 2))]   # batch 2: batch norm needs two values
             cfg = load_config(Path({str(ROOT)!r})/'configs'/f'{{n}}_smoke.yaml',
-                              [f'data.root={{corpus}}', 'train.steps=2', 'train.ckpt_every=2', 'train.batch=1', 'data.stride=6'])
+                              [f'data.root={{corpus}}', 'train.steps=2', 'train.ckpt_every=2', 'train.batch=2', 'data.stride=6', *per_stage])
             r = train(cfg, d/'runs'/n, progress=False)
             out[n] = {{k: v['path'] for k, v in r.items()}}
         img = cv2.resize(skimage.data.astronaut(), (160, 160))
