@@ -26,6 +26,8 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
                       ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'TLME(dlib)']),
     '001_steps': (['LQ input'] + [f'{m} ({n} steps)' for n in STEPS.values() for m in ('AVFR', 'w/o audio')],
                   ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)']),
+    '002_table3': ([f'{m} ({t})' for t in ('compression', 'deblur', 'super-resolution') for m in ('LQ input', 'w/o IF', 'w/o AF', 'GAVN')],
+                   ['PSNR', 'SSIM', 'MS-SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'Sync_c(synth-expert)', 'Sync_d(synth-expert)']),
 }
 ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], '001_steps': ['clip', 'fraction', 'code_acc', 'PSNR', 'steps']}
 ROWS_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
@@ -137,7 +139,7 @@ def test_report_main_table(report):
         v, note = rows['value'].iloc[i], rows['note'].iloc[i]
         if v in ('', 'nan', 'NaN'): assert is_na(note), rows.iloc[i].to_dict()
         else: number(v)
-        if rows['method'].iloc[i] == 'LQ input': assert rows['seed'].iloc[i] in ('', 'nan', 'NaN'), rows.iloc[i].to_dict()   # untrained: no seed
+        if rows['method'].iloc[i].startswith('LQ input'): assert rows['seed'].iloc[i] in ('', 'nan', 'NaN'), rows.iloc[i].to_dict()   # untrained: no seed
         else: number(rows['seed'].iloc[i])
         assert rows['better'].iloc[i] in ('higher', 'lower'), rows.iloc[i].to_dict()
     vals = rows.assign(v=pd.to_numeric(rows['value'], errors='coerce'))
