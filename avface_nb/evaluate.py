@@ -16,16 +16,16 @@ from .data import DEFAULT_DEGRADE, resize_frames, _cmvn
 
 # %% auto #0
 __all__ = ['EVAL_METRICS', 'test_clips', 'mfcc_windows', 'lq_method', 'restorer_method', 'checkpoint_method', 'evaluate',
-           'summarise', 'means', 'file_digest', 'clips_digest', 'evaluate_cached']
+           'summarise', 'means', 'file_digest', 'clips_digest', 'sync_key', 'evaluate_cached']
 
-# %% ../nbs/40_evaluate.ipynb #043e0b38
+# %% ../nbs/40_evaluate.ipynb #7055162b
 def test_clips(root, # prepared corpus folder (avface prepare)
                split: str='test', # split whose speakers form the test set
                preset=DEFAULT_DEGRADE, # degradation preset (or config) applied to each clip
                seed: int=SEED, # degradation seed
                size: int|None=None, # resize crops to this side (None: as prepared)
                max_clips: int|None=None, max_frames: int|None=None) -> list[dict]:
-    "The degraded test clips: dicts with clip_id, hq, lq (T×S×S×3 uint8), mfcc (L×80, CMVN), fps, landmarks (T×68×2, crop px)."
+    "The degraded test clips: dicts with clip_id, hq, lq (T×S×S×3 uint8), mfcc (L×80, CMVN), audio (16 kHz), fps, landmarks (T×68×2, crop px)."
     root = Path(root)
     sp_p = root/'split.json'
     if not sp_p.exists(): raise InputError(root, 'not a prepared corpus (no split.json): run avface prepare first')
@@ -41,8 +41,10 @@ def test_clips(root, # prepared corpus folder (avface prepare)
             if lm is not None: lm = lm * (size / hq.shape[1])
             hq = resize_frames(hq, size)
         lq, used = D.apply(hq, m['fps'], preset, seed=seed, key=m['clip_id'])
+        au = np.load(c/'audio.npy') if (c/'audio.npy').exists() else None
         out.append(dict(clip_id=m['clip_id'], speaker=m['speaker'], hq=hq, lq=lq, fps=m['fps'], landmarks=lm,
-                        mfcc=_cmvn(np.load(c/'mfcc.npy')), degradation=used, preset=preset, seed=seed))
+                        mfcc=_cmvn(np.load(c/'mfcc.npy')), audio=au, sr=m.get('sr', 16000),
+                        degradation=used, preset=preset, seed=seed))
         if max_clips and len(out) >= max_clips: break
     if not out: raise InputError(root, f'no clips of split {split!r}')
     return out
@@ -83,7 +85,7 @@ def checkpoint_method(ckpt, # a checkpoint written by `avface train`
     from avface_nb.restore import build_restorer
     return restorer_method(build_restorer(method, Path(ckpt), smooth=smooth))
 
-# %% ../nbs/40_evaluate.ipynb #213b5d75
+# %% ../nbs/40_evaluate.ipynb #7df44a9f
 EVAL_METRICS = ['psnr', 'ssim', 'lpips_alex', 'psnr_mouth', 'tlme']   # paper 001's four + the mouth region
 
 def evaluate(methods: dict[str, Callable], # name -> clip -> restored T×S×S×3 uint8
@@ -91,7 +93,9 @@ def evaluate(methods: dict[str, Callable], # name -> clip -> restored T×S×S×3
              metrics=EVAL_METRICS, # keys of metrics.METRICS
              landmarks_fn=None, # landmark detector for LMD/TLME (None: dlib)
              seed: int=SEED, # recorded in the rows
-             progress: bool=True) -> pd.DataFrame:
+             progress: bool=True,
+             sync_expert=None, # lip-sync expert for `sync_*` (checkpoint path or `syncnet.SyncScorer`; None: the committed one)
+             ) -> pd.DataFrame:
     "Tidy rows (method, clip, speaker, seed, metric, name, value, note) for every method on every clip."
     rows = []
     bar = tqdm(total=len(methods) * len(clips), desc='evaluate', disable=not progress, leave=False)
@@ -101,7 +105,8 @@ def evaluate(methods: dict[str, Callable], # name -> clip -> restored T×S×S×3
             if out.shape != c['hq'].shape: raise ValueError(f'{name} returned {out.shape} for {c["clip_id"]}, expected {c["hq"].shape}')
             box = np.array([[0, 0, c['hq'].shape[2], c['hq'].shape[1]]] * len(out), np.float32)   # the crop is the face
             for r in M.evaluate_pair(out, c['hq'], metrics=metrics, landmarks=c['landmarks'], boxes=box,
-                                     landmarks_fn=landmarks_fn):
+                                     landmarks_fn=landmarks_fn, mfcc=c.get('mfcc'), audio=c.get('audio'),
+                                     fps=c.get('fps'), sr=c.get('sr', 16000), sync_expert=sync_expert):
                 rows.append(dict(method=name, clip=c['clip_id'], speaker=c.get('speaker', c['clip_id']), seed=seed, **r))
             bar.update()
     bar.close()
@@ -121,7 +126,7 @@ def means(df: pd.DataFrame) -> pd.DataFrame:
     t = df.groupby(['method', 'name'], sort=False)['value'].mean().unstack()
     return t.loc[list(dict.fromkeys(df['method'])), list(dict.fromkeys(df['name']))]
 
-# %% ../nbs/40_evaluate.ipynb #8c10f144
+# %% ../nbs/40_evaluate.ipynb #7ad4f357
 def file_digest(path, n: int=16) -> str:
     "Hex digest (SHA-256, `n` digits) of a file's bytes."
     h = hashlib.sha256()
@@ -137,26 +142,52 @@ def clips_digest(clips: list[dict], n: int=16) -> str:
         for k in ('lq', 'hq', 'mfcc'): h.update(np.ascontiguousarray(c[k]).tobytes())
     return h.hexdigest()[:n]
 
+def sync_key(metrics, # metric keys
+             sync_expert=None, # as `evaluate`'s
+             ) -> list[str]:
+    "What the lip-sync metrics among `metrics` depend on: expert checkpoint digest, SyncNet v2 weights digest, code ([] if none)."
+    import os
+    from avface_nb.registry import code_digest
+    from avface_nb import syncnet as S
+    ms, parts = set(metrics), []
+    if ms & set(M.SYNC_METRICS):
+        src = getattr(sync_expert, 'path', sync_expert) if sync_expert is not None else S.default_checkpoint()
+        if src is None:                                                         # an in-memory expert: its weights
+            h = hashlib.sha256()
+            for k, v in sync_expert.net.state_dict().items(): h.update(k.encode()); h.update(v.cpu().numpy().tobytes())
+            parts.append('expert:mem:' + h.hexdigest()[:16])
+        else: parts.append('expert:' + (file_digest(src) if Path(src).is_file() else 'missing'))
+    if ms & set(M.SYNC_OFFICIAL):
+        op = os.environ.get(S.OFFICIAL_ENV)
+        parts.append('official:' + (file_digest(op) if op and Path(op).is_file() else 'missing'))
+    if parts: parts.append(code_digest(S.SyncScorer))
+    return parts
+
 def evaluate_cached(name: str, # the method's name in the rows
                     ckpt, # its checkpoint (None: `fn` is a fixed function such as `lq_method`)
                     clips: list[dict], metrics=EVAL_METRICS, landmarks_fn=None, seed: int=SEED,
                     fn: Callable|None=None, # the method (default: `checkpoint_method(ckpt)`, built only on a cache miss)
                     cache_dir=None, # default <repo>/data/eval_cache
-                    progress: bool=False) -> pd.DataFrame:
+                    progress: bool=False,
+                    sync_expert=None, # as `evaluate`'s (its digest enters the key when sync metrics are asked for)
+                    ) -> pd.DataFrame:
     "Rows of `evaluate` for one method, read from the cache when its checkpoint and test set were scored before."
     from avface_nb.core import repo_root, atomic_output
     ld = getattr(landmarks_fn, 'name', type(landmarks_fn).__name__ if landmarks_fn is not None else 'dlib')
     lp = getattr(landmarks_fn, 'path', None)
     if lp is not None and Path(lp).is_file(): ld += ':' + file_digest(lp)             # a retrained detector is another key
     from avface_nb.registry import code_digest
-    key = hashlib.sha256(json.dumps([file_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips), list(metrics), ld,
-                                     code_digest(M.evaluate_pair), code_digest(restorer_method)]).encode()).hexdigest()[:20]
+    parts = [file_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips), list(metrics), ld,
+             code_digest(M.evaluate_pair), code_digest(restorer_method)]
+    sk = sync_key(metrics, sync_expert)
+    if sk: parts.append(sk)                                                           # keys without sync metrics are unchanged
+    key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
     p = Path(cache_dir or repo_root()/'data'/'eval_cache')/f'{key}.csv'
     if p.exists():
         df = pd.read_csv(p, keep_default_na=True)
         df['method'], df['seed'] = name, seed
         return df
-    df = evaluate({name: fn or checkpoint_method(ckpt)}, clips, metrics, landmarks_fn, seed, progress)
+    df = evaluate({name: fn or checkpoint_method(ckpt)}, clips, metrics, landmarks_fn, seed, progress, sync_expert)
     p.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(p) as tmp: df.to_csv(tmp, index=False)
     return df
