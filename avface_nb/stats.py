@@ -10,7 +10,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'resolve_metric', 'paired_differences', 'cluster_bootstrap', 'verdict', 'Claim',
-           'claims_table', 'resolution', 'format_claims']
+           'claims_table', 'resolution', 'format_claims', 'margin_difference', 'margin_claim']
 
 # %% ../nbs/42_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -188,3 +188,46 @@ def format_claims(table: pd.DataFrame, # from `claims_table`
                         better='↑' if r['direction'] == 'higher' else '↓', mean_A=ma, mean_B=mb, **{'A − B [CI]': dd},
                         verdict=r['verdict'], n=f"{r['n_speakers']}/{r['n_clips']}/{r['n_seeds']}", note=r['note']))
     return pd.DataFrame(out)
+
+# %% ../nbs/42_stats.ipynb #030fa19c
+def _boot_stats(diffs: pd.DataFrame, n_resamples: int, seed: int) -> tuple[float, np.ndarray, int]:
+    S, N, _ = _cells(diffs)
+    C, K = S.shape
+    g = np.random.default_rng(seed)
+    wc = g.multinomial(C, np.full(C, 1 / C), size=n_resamples).astype(float)
+    ws = g.multinomial(K, np.full(K, 1 / K), size=n_resamples).astype(float)
+    with np.errstate(invalid='ignore', divide='ignore'): stat = ((wc @ S) * ws).sum(1) / ((wc @ N) * ws).sum(1)
+    return float(S.sum() / N.sum()), stat, C
+
+def margin_difference(d1: pd.DataFrame, d2: pd.DataFrame, # `paired_differences` rows of two independent test sets
+                      n_resamples: int=9999, confidence: float=0.95, seed: int=42) -> tuple[float, float, float]:
+    "(margin₁ − margin₂, low, high): the difference of two mean paired differences, each set resampled by its own cluster bootstrap."
+    m1, s1, _ = _boot_stats(d1, n_resamples, seed)
+    m2, s2, _ = _boot_stats(d2, n_resamples, seed + 1)
+    st = s1 - s2
+    st = st[np.isfinite(st)]
+    if not len(st): return m1 - m2, float('nan'), float('nan')
+    a = (1 - confidence) / 2
+    lo, hi = np.quantile(st, [a, 1 - a])
+    return m1 - m2, float(lo), float(hi)
+
+def margin_claim(text: str, # the claim, e.g. 'compression: GAVN's PSNR margin over EDVR is larger with many speakers'
+                 df1: pd.DataFrame, df2: pd.DataFrame, # evaluation rows of the two test sets
+                 a: str, b: str, # the same two methods in both (their names in each set's rows)
+                 metric: str, direction: str='higher', # 'higher': A's advantage (in the metric's better direction) is larger on set 1
+                 set_names=('set 1', 'set 2'), **bootstrap_kw) -> dict:
+    "One row in `CLAIM_COLUMNS`: mean_A / mean_B are the margins (A − B) on the two sets, diff their difference."
+    _check_direction(direction)
+    d1, d2 = paired_differences(df1, a, b, metric), paired_differences(df2, a, b, metric)
+    m, lo, hi = margin_difference(d1, d2, **bootstrap_kw)
+    n1 = d1['speaker'].nunique() if d1['speaker'].nunique() > 1 else d1[['speaker', 'clip']].drop_duplicates().shape[0]
+    n2 = d2['speaker'].nunique() if d2['speaker'].nunique() > 1 else d2[['speaker', 'clip']].drop_duplicates().shape[0]
+    v = verdict(lo, hi, direction)
+    note = [f'mean_A / mean_B: the margins {a} − {b} on {set_names[0]} / {set_names[1]}']
+    if min(n1, n2) < MIN_CLUSTERS and v != 'inconclusive':
+        v = 'inconclusive'; note.append(f'only {min(n1, n2)} clusters in one set (verdict held at inconclusive)')
+    return dict(claim=text, A=a, B=b, metric=resolve_metric(df1, metric), direction=direction, mean_A=float(d1['diff'].mean()),
+                mean_B=float(d2['diff'].mean()), diff=m, ci_low=lo, ci_high=hi, verdict=v,
+                n_speakers=d1['speaker'].nunique() + d2['speaker'].nunique(),
+                n_clips=d1[['speaker', 'clip']].drop_duplicates().shape[0] + d2[['speaker', 'clip']].drop_duplicates().shape[0],
+                n_seeds=max(d1['seed'].nunique(), d2['seed'].nunique()), note='; '.join(note))
