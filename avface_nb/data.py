@@ -17,8 +17,8 @@ from . import face as F, features as X, degrade as D
 
 # %% auto #0
 __all__ = ['MIN_FRAMES', 'DEFAULT_DEGRADE', 'ClipRef', 'find_clips', 'split_speakers', 'prepare_clip', 'prepare', 'cli',
-           'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames', 'ClipWindows', 'SkipSampler', 'make_loader',
-           'batches_per_epoch']
+           'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames', 'crop_labels', 'ClipWindows', 'SkipSampler',
+           'make_loader', 'batches_per_epoch']
 
 # %% ../nbs/06_data.ipynb #d5f54021
 @dataclass
@@ -180,7 +180,7 @@ def cli(argv: list[str]|None=None) -> int:
           f"in {idx['seconds']:.1f} s ({idx['n_frames']/idx['seconds']:.1f} frames/s); mean face-found rate {found:.3f}")
     return 0
 
-# %% ../nbs/06_data.ipynb #b6c96313
+# %% ../nbs/06_data.ipynb #c06de58c
 def _toy_landmarks(dx, dy, mouth, size: int) -> np.ndarray:
     "The 68 dlib-order points `T×68×2` (crop pixels) of the toy face drawing: jaw on the face ellipse, brows, nose, eye and mouth ellipses."
     T = len(dx)
@@ -207,6 +207,7 @@ def toy_corpus(dest, # folder to create (must not exist)
                split: str='0.75', # `split_speakers` spec
                seed: int=SEED,
                landmarks: bool=False, # also write landmarks.npy: the 68 points of the drawn face (as `avface prepare` writes dlib's)
+               parsing: bool=False, # also write parsing.npy: the drawn face's labels `T×S×S uint8` (`synth.PARSE_LABELS` numbers)
                ) -> Path:
     "Write a tiny prepared corpus (hq.npy, audio.npy, mfcc.npy, meta.json, split.json, index.json) for tests."
     dest = Path(dest)
@@ -239,8 +240,12 @@ def toy_corpus(dest, # folder to create (must not exist)
                 d = tmp / 'clips' / cid; d.mkdir(parents=True)
                 np.save(d / 'hq.npy', hq); np.save(d / 'audio.npy', audio); np.save(d / 'mfcc.npy', X.mfcc(audio, sr))
                 if landmarks: np.save(d / 'landmarks.npy', _toy_landmarks(dx, dy, mouth, size))
+                if parsing:                                    # the drawing's own regions, in drawing order (eyes over lips over skin)
+                    lab = np.where(face, 1, 0)
+                    lab = np.where(mo, np.where(yy[None] < 0.68 + dy[:, None, None], 5, 6), lab)
+                    np.save(d / 'parsing.npy', np.where(eye, 3, lab).astype(np.uint8))
                 meta = dict(clip_id=cid, speaker=f'spk{s:02d}', source='toy', n_frames=T, fps=fps, size=size, sr=sr,
-                            silent_audio=False, box_source='toy', landmarks=bool(landmarks))
+                            silent_audio=False, box_source='toy', landmarks=bool(landmarks), parsing=bool(parsing))
                 (d / 'meta.json').write_text(json.dumps(meta, indent=1)); metas.append(meta)
         sp = split_speakers([m['speaker'] for m in metas], split, seed)
         (tmp / 'split.json').write_text(json.dumps(dict(seed=seed, split=str(split), **sp), indent=1))
@@ -248,7 +253,7 @@ def toy_corpus(dest, # folder to create (must not exist)
                                                         n_frames=sum(m['n_frames'] for m in metas), clips=metas), indent=1))
     return dest
 
-# %% ../nbs/06_data.ipynb #aecdc87f
+# %% ../nbs/06_data.ipynb #00f065cd
 def read_split(root, # a prepared corpus folder (`avface prepare` output)
                ) -> dict:
     "The corpus's `split.json` (train/val/test speaker lists)."
@@ -284,6 +289,22 @@ def resize_frames(frames: np.ndarray, # T×H×W×3 uint8
     interp = cv2.INTER_AREA if frames.shape[1] > size else cv2.INTER_CUBIC
     return np.stack([cv2.resize(np.ascontiguousarray(f), (size, size), interpolation=interp) for f in frames])
 
+def crop_labels(maps: np.ndarray, # T×H×W label maps (any integer type), in frame pixels
+                squares, # T×4 square boxes (x0, y0, x1, y1) in frame pixels, as `avface prepare` cuts the crops
+                size: int, # output side S
+                ) -> np.ndarray: # T×S×S, same dtype
+    "Cut label maps like `face.crop_faces` cuts the frames (same rounded squares, edge padding) but nearest-neighbour: no label is mixed."
+    maps, q = np.asarray(maps), np.rint(np.asarray(squares, np.float64)).astype(np.int64)
+    T, H, W = maps.shape
+    if q.shape != (T, 4): raise ValueError(f'expected {T}×4 squares, got {q.shape}')
+    out = np.empty((T, size, size), maps.dtype)
+    u = (np.arange(size) + 0.5) / size
+    for t, (x0, y0, x1, y1) in enumerate(q):
+        ys = np.clip(y0 + np.floor(u * (y1 - y0)).astype(np.int64), 0, H - 1)
+        xs = np.clip(x0 + np.floor(u * (x1 - x0)).astype(np.int64), 0, W - 1)
+        out[t] = maps[t][np.ix_(ys, xs)]
+    return out
+
 def _cmvn(M: np.ndarray) -> np.ndarray:
     return ((M - M.mean(0)) / (M.std(0) + 1e-5)).astype(np.float32)
 
@@ -292,7 +313,7 @@ def _chw(x: np.ndarray) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return t.float().div_(255) if x.dtype == np.uint8 else t.float()
 
-# %% ../nbs/06_data.ipynb #97f7e6d7
+# %% ../nbs/06_data.ipynb #55fba473
 DEFAULT_DEGRADE = 'avfr'   # the degradation chain of paper 001 (degrade.PRESETS): the default of training and test sets
 
 class ClipWindows(torch.utils.data.Dataset):
@@ -315,6 +336,7 @@ class ClipWindows(torch.utils.data.Dataset):
                  lq_cache: int=0, # degraded realisations per clip, each the whole clip degraded once and cached on disk (0: each window degraded on its own)
                  lq_seed: int|None=None, # seed of the cached realisations (None: `seed`; a fixed value gives every training seed the same LQ clips)
                  landmarks: bool=False, # also return the clean frames' 68 landmarks `lm` (T×68×2, crop pixels at `size`): the generator's truth, else dlib's from `avface prepare`
+                 parsing: bool=False, # also return the clean frames' parsing labels `parse` (T×S×S uint8, `synth.PARSE_LABELS` numbers): the generator's maps cut like the crops, else parsing.npy
                  seed: int=SEED):
         self.root, self.split = Path(root), split
         if frames < 1: raise ValueError(f'frames must be ≥ 1, got {frames}')
@@ -325,6 +347,7 @@ class ClipWindows(torch.utils.data.Dataset):
         self.hog, self.cell, self.mfcc_norm, self.min_shift, self.seed = hog and degrade is not None, cell, mfcc_norm, min_shift, seed
         self.lq_cache, self._lq = int(lq_cache or 0), {}
         self.landmarks, self._lm = bool(landmarks), {}
+        self.parsing, self._pm = bool(parsing), {}
         self.lq_seed = seed if lq_seed is None else int(lq_seed)
         self.stride = stride or frames
         self.jitter = (split == 'train') if jitter is None else jitter
@@ -405,6 +428,25 @@ class ClipWindows(torch.utils.data.Dataset):
         self._lm[c] = lm = np.ascontiguousarray(lm, np.float32)
         return lm
 
+    def clip_parsing(self, c: int) -> np.ndarray:
+        "The clean clip's parsing labels `T×S×S uint8` at the dataset's size: the generator's maps cut out with the crop squares (nearest neighbour), else the corpus's `parsing.npy`."
+        if c in self._pm: return self._pm[c]
+        m, d = self.clips[c], self._dir(c)
+        src = Path(m.get('source', '')).with_suffix('.npz')
+        src = src if src.is_absolute() or src.is_file() else repo_root() / src
+        if m.get('source') and src.is_file():
+            with np.load(src, allow_pickle=False) as z:
+                if 'parsing' not in z.files: raise InputError(src, 'generator ground truth without parsing maps')
+                maps = z['parsing']
+            pm = crop_labels(maps, np.load(d / 'squares.npy'), self.size)
+        elif (d / 'parsing.npy').is_file():
+            pm = np.load(d / 'parsing.npy')
+            pm = pm if pm.shape[1] == self.size else crop_labels(pm, np.tile([0, 0, pm.shape[2], pm.shape[1]], (len(pm), 1)), self.size)
+        else: raise InputError(d, 'has no parsing maps (neither generator ground truth beside its source nor parsing.npy)')
+        if len(pm) != m['n_frames']: raise InputError(d, f"parsing maps cover {len(pm)} frames, meta.json says {m['n_frames']}")
+        self._pm[c] = pm = np.ascontiguousarray(pm, np.uint8)
+        return pm
+
     def __getitem__(self, i: int) -> dict:
         c, s = self.window_start(i)
         m, T, e = self.clips[c], self.frames, self.epoch
@@ -416,6 +458,7 @@ class ClipWindows(torch.utils.data.Dataset):
         hq = resize_frames(np.asarray(hq[s:s + T]), self.size)
         out = dict(hq=_chw(hq), clip=c, start=s, epoch=e, clip_id=cid)
         if self.landmarks: out['lm'] = torch.from_numpy(self.clip_landmarks(c)[s:s + T].copy())
+        if self.parsing: out['parse'] = torch.from_numpy(self.clip_parsing(c)[s:s + T].copy())
         if self.degrade is not None:
             if self.lq_cache:
                 lq = self.lq_clip(c, e % self.lq_cache if self.vary == 'epoch' else 0)[s:s + T]
