@@ -99,7 +99,7 @@ def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale][
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #91258896
+# %% ../nbs/45_experiments.ipynb #4ea1eaac
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>_<scale>.yaml (`InputError` when absent)."
     p = repo_root()/'configs'/f'{method}_{scale}.yaml'
@@ -137,10 +137,10 @@ def shared_stages(spec, # a MethodSpec
                   seed: int, # seed of the shared stages
                   sets=(), # overrides of every run
                   ) -> list[tuple[str, str, list]]:
-    "(stage, run name, overrides) of each shared earlier stage of a method's row; an ablation that sets `train.<stage>.*` gets its own copy of that stage (`<stage>_<ablation>`)."
+    "(stage, run name, overrides) of each shared earlier stage of a method's row (`spec.shared_stages`); an ablation that sets `train.<stage>.*` gets its own copy of that stage (`<stage>_<ablation>`)."
     sfx = '' if seed == SEED else f'_seed{seed}'
     out = []
-    for st in spec.stages[:-1]:
+    for st in spec.shared_stages:
         own = [x for x in spec.ablation(ablation) if x.startswith(f'train.{st}.')]
         out.append((st, f'{prefix}{st}' + (f'_{ablation}' if own else '') + sfx, [f'train.seed={seed}', *_stage_sets(sets, st), *own]))
     return out

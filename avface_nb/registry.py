@@ -13,7 +13,7 @@ from typing import Callable
 __all__ = ['TASKS', 'METHODS', 'MethodSpec', 'register', 'register_task', 'method_modules', 'load_all', 'get', 'names', 'task',
            'task_for_kind', 'spec_of', 'code_digest', 'model_from_checkpoint', 'build_model']
 
-# %% ../nbs/13_registry.ipynb #47049716
+# %% ../nbs/13_registry.ipynb #e72e7814
 TASKS: dict[str, type] = {}               # task name -> `train.Task` subclass
 METHODS: dict[str, 'MethodSpec'] = {}     # method name -> its spec
 
@@ -25,6 +25,7 @@ class MethodSpec:
     paper: str = ''            # where it comes from, e.g. '001' or 'baseline of 001'
     summary: str = ''          # one line for `avface restore -h`
     stages: tuple = ()         # task names trained in order for `model.type: NAME`
+    shared: tuple|None = None  # earlier stages trained as runs of their own and shared by every row (None: all but the last); the rest train inside each row's run
     restorer: Callable|None = None   # (ckpt: Path, smooth=True, size=None) -> restore.Restorer; None: not a restorer itself
     fresh: Callable|None = None      # (preset: str, size: int) -> Restorer with fresh weights (speed figures only)
     build: Callable|None = None      # (preset name or constructor arguments) -> a fresh nn.Module
@@ -35,6 +36,17 @@ class MethodSpec:
     audio: bool = False        # uses the audio track
     version: int = 1           # bump to retrain cached runs after a change the source digest cannot see
     module: str = ''           # set by `register`
+
+    def __post_init__(self):
+        if self.shared is not None:
+            self.shared = tuple(self.shared)
+            bad = [s for s in self.shared if s not in self.stages[:-1]]
+            if bad: raise ValueError(f'{self.name}: shared stages {bad} are not earlier stages of {list(self.stages)}')
+
+    @property
+    def shared_stages(self) -> tuple:
+        "The earlier stages that are shared runs of their own (`shared`, default: every stage but the last)."
+        return tuple(self.stages[:-1]) if self.shared is None else self.shared
 
     def ablation(self, key: str) -> list[str]:
         "The config overrides of one ablation row (`ValueError` naming the valid keys)."
