@@ -189,7 +189,7 @@ def format_claims(table: pd.DataFrame, # from `claims_table`
                         verdict=r['verdict'], n=f"{r['n_speakers']}/{r['n_clips']}/{r['n_seeds']}", note=r['note']))
     return pd.DataFrame(out)
 
-# %% ../nbs/42_stats.ipynb #030fa19c
+# %% ../nbs/42_stats.ipynb #a14fc918
 def _boot_stats(diffs: pd.DataFrame, n_resamples: int, seed: int) -> tuple[float, np.ndarray, int]:
     S, N, _ = _cells(diffs)
     C, K = S.shape
@@ -211,7 +211,7 @@ def margin_difference(d1: pd.DataFrame, d2: pd.DataFrame, # `paired_differences`
     lo, hi = np.quantile(st, [a, 1 - a])
     return m1 - m2, float(lo), float(hi)
 
-def margin_claim(text: str, # the claim, e.g. 'compression: GAVN's PSNR margin over EDVR is larger with many speakers'
+def margin_claim(text: str, # the claim, e.g. 'A's PSNR margin over B is larger with many speakers'
                  df1: pd.DataFrame, df2: pd.DataFrame, # evaluation rows of the two test sets
                  a: str, b: str, # the same two methods in both (their names in each set's rows)
                  metric: str, direction: str='higher', # 'higher': A's advantage (in the metric's better direction) is larger on set 1
