@@ -13,11 +13,11 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['CORPORA', 'REAL', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus', 'ensure_real', 'config_path',
-           'train_run', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries',
-           'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs', 'viewer_methods',
-           'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
-           'paper_table']
+__all__ = ['CORPORA', 'SINGLE', 'REAL', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus', 'ensure_real',
+           'config_path', 'train_run', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan',
+           'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs',
+           'viewer_methods', 'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
+           'training_curves', 'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -51,7 +51,7 @@ def rel(path) -> str:
     try: return str(p.relative_to(repo_root().resolve()))
     except ValueError: return str(Path('…', *p.parts[-2:]))
 
-# %% ../nbs/45_experiments.ipynb #910a703a
+# %% ../nbs/45_experiments.ipynb #e78f23e8
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
     # small: 60 speakers, 48 train / 12 test (12 test speakers, 24 test clips: clip-level noise averages out over speakers)
@@ -59,17 +59,25 @@ CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'paper': dict(speakers=200, clips=4, seconds=6.0, size=384, crop=256, synth='data/synth_paper', prepared='data/prepared/synth_paper'),
 }
 
+# the single-speaker synthetic corpus (paper 002's Obama set: 150 / 5 / 25 videos of one person): one identity, many clips,
+# a clip-level split (`avface prepare --split-by clip`)
+SINGLE = {
+    'smoke': dict(speakers=1, clips=8, seconds=2.0, size=64, crop=32, split='6,0,2', synth='data/single_smoke', prepared='data/prepared/single_smoke'),
+    'small': dict(speakers=1, clips=60, seconds=4.0, size=128, crop=64, split='45,3,12', synth='data/single60', prepared='data/prepared/single60'),
+    'paper': dict(speakers=1, clips=180, seconds=6.0, size=384, crop=256, split='150,5,25', synth='data/single_paper', prepared='data/prepared/single_paper'),
+}
+
 def ensure_corpus(scale: str, # smoke | small | paper
-                  data: str='synthetic', # 'synthetic' or the path of a prepared corpus
+                  data: str='synthetic', # 'synthetic' (multi-speaker), 'single' (one speaker, clip-level split), 'real' or the path of a prepared corpus
                   seed: int=SEED, progress: bool=False) -> Path:
     "The prepared corpus for `scale`: generated and prepared once (synthetic or 'real'), or checked (a given path)."
     root = repo_root()
     if data == 'real': return ensure_real(scale, seed=seed, progress=progress)
-    if data != 'synthetic':
+    if data not in ('synthetic', 'single'):
         p = Path(data); p = p if p.is_absolute() else root/p
         if not (p/'index.json').exists(): raise InputError(p, 'not a prepared corpus (no index.json): run avface prepare on your videos')
         return p
-    c = CORPORA[scale]
+    c = (SINGLE if data == 'single' else CORPORA)[scale]
     prep = root/c['prepared']
     if (prep/'index.json').exists(): return prep
     from avface_nb.synth import make_corpus
@@ -77,7 +85,8 @@ def ensure_corpus(scale: str, # smoke | small | paper
     syn = root/c['synth']
     if not (syn/'corpus.json').exists():
         make_corpus(syn, speakers=c['speakers'], clips=c['clips'], seconds=c['seconds'], size=c['size'], seed=seed, progress=progress)
-    prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True)
+    prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True,
+            split_by='clip' if data == 'single' else 'speaker')
     return prep
 
 # %% ../nbs/45_experiments.ipynb #1583f936
