@@ -82,7 +82,7 @@ def checkpoint_method(ckpt, # a checkpoint written by `avface train`
     from avface_nb.restore import build_restorer
     return restorer_method(build_restorer(method, Path(ckpt), smooth=smooth))
 
-# %% ../nbs/40_evaluate.ipynb #7df44a9f
+# %% ../nbs/40_evaluate.ipynb #6a744ca1
 EVAL_METRICS = ['psnr', 'ssim', 'lpips_alex', 'psnr_mouth', 'tlme']   # paper 001's four + the mouth region
 
 def evaluate(methods: dict[str, Callable], # name -> clip -> restored T×S×S×3 uint8
@@ -114,7 +114,13 @@ def summarise(df: pd.DataFrame, # rows of `evaluate`
     "Method × metric table of 'mean ± std' over clips (and seeds), in the order the methods and metrics came."
     g = df.groupby(['method', 'name'], sort=False)['value']
     s = g.agg(['mean', 'std']).reset_index()
-    s['cell'] = [f'{m:.{digits}g} ± {0 if np.isnan(v) else v:.2g}' for m, v in zip(s['mean'], s['std'])]
+    why = (df[df['value'].isna()].groupby(['method', 'name'], sort=False)['note'].first() if 'note' in df else pd.Series(dtype=str))
+    def cell(r):
+        if np.isnan(r['mean']):                                            # no value on any clip: say why
+            n = str(why.get((r['method'], r['name']), '') or '')
+            return n if n.startswith('n/a') else 'n/a' + (f' ({n})' if n else '')
+        return f"{r['mean']:.{digits}g} ± {0 if np.isnan(r['std']) else r['std']:.2g}"
+    s['cell'] = [cell(r) for _, r in s.iterrows()]
     t = s.pivot(index='method', columns='name', values='cell')
     return t.loc[list(dict.fromkeys(df['method'])), list(dict.fromkeys(df['name']))].reset_index()
 

@@ -183,7 +183,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #1a97844c
+# %% ../nbs/45_experiments.ipynb #def15b3d
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -197,6 +197,8 @@ def _subst(v, params: dict):
         return params[k]
     return v
 
+_ITEM_FIELDS = {'method', 'ablation', 'seeds', 'sets', 'prefix', 'run_prefix', 'key', 'data'}   # a plan item written as a mapping
+
 def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
     "The runs of one report at the given parameters: dicts (method, ablation, seeds, data, prefix, sets, key)."
     plan = plan if plan is not None else load_plan()
@@ -206,7 +208,7 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
     for item in e.get('runs') or []:
         d = dict(item) if isinstance(item, dict) else dict(zip(('method', 'ablation', 'seeds', 'sets', 'run_prefix', 'key'), item))
         try:
-            if set(d) - {'method', 'ablation', 'seeds', 'sets', 'prefix', 'run_prefix', 'key'}: raise ValueError(f'unknown fields {sorted(set(d) - {"method", "ablation", "seeds", "sets", "prefix", "run_prefix", "key"})}')
+            if set(d) - _ITEM_FIELDS: raise ValueError(f'unknown fields {sorted(set(d) - _ITEM_FIELDS)}')
             registry.get(d['method']).ablation(d.get('ablation', 'full'))
         except (ValueError, KeyError, TypeError) as err: raise InputError('reports/plan.yaml', f'{report}: run {item!r}: {err}') from None
         items.append(d)
@@ -217,7 +219,7 @@ def plan_entries(report: str, params: dict, plan: dict|None=None) -> list[dict]:
         m, a, s = d['method'], d.get('ablation', 'full'), _subst(d.get('seeds', 'all'), params)   # seeds may name a parameter ($claim_seeds)
         extra = [f'{k}={_subst(v, params)}' for k, v in (d.get('sets') or {}).items()]
         seeds = all_seeds if s == 'all' else all_seeds[:1] if s == 'first' else [int(v) for v in (s if isinstance(s, list) else [s])]
-        out.append(dict(method=m, ablation=a, seeds=seeds, data=e.get('data', params.get('data', 'synthetic')), stage_seed=params.get('stage_seed'),
+        out.append(dict(method=m, ablation=a, seeds=seeds, data=d.get('data') or e.get('data', params.get('data', 'synthetic')), stage_seed=params.get('stage_seed'),
                         prefix=e.get('prefix', '') + d.get('prefix', ''), run_prefix=d.get('run_prefix', ''), sets=sets + extra,
                         key=d.get('key') or (m if a == 'full' else f'{m}_{a}')))
     return out
