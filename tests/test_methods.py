@@ -33,7 +33,7 @@ def trained(tmp_path_factory):
         from avface_nb.io import write_video
         d = Path({str(d)!r})
         names = registry.names(restorers=True)                     # a fresh process: the loader alone finds them
-        corpus = toy_corpus(d/'corpus', speakers=3, clips=2, frames=12, size=32, landmarks=True)
+        corpus = toy_corpus(d/'corpus', speakers=3, clips=2, frames=12, size=32, landmarks=True, parsing=True)
         out = {{}}
         for n in names:
             per_stage = [f'train.{{st}}.{{k}}={{v}}' for st in registry.get(n).stages for k, v in (('steps', 2), ('batch', 2))]   # batch 2: batch norm needs two values
