@@ -18,8 +18,8 @@ from .registry import register_task
 from .train import Task, construct, loss_settings, check_loss_keys, _where
 
 # %% auto #0
-__all__ = ['PARSE_PRESETS', 'NAME', 'GatherExpand', 'ParseNet', 'build_parser', 'parse_config', 'batch_iou', 'ParseTask',
-           'parse_iou']
+__all__ = ['PARSE_PRESETS', 'NAME', 'GatherExpand', 'ParseNet', 'build_parser', 'parse_config', 'class_weights', 'batch_iou',
+           'ParseTask', 'parse_iou']
 
 # %% ../nbs/18_parsing.ipynb #6b8a975d
 def _cbr(ci: int, co: int, k: int=3, s: int=1, groups: int=1) -> nn.Sequential:
@@ -114,7 +114,7 @@ def build_parser(config='small') -> ParseNet:
     kw = {k: tuple(v) if isinstance(v, list) else v for k, v in plain(dict(config)).items()}
     return ParseNet(**kw)
 
-# %% ../nbs/18_parsing.ipynb #21cff74a
+# %% ../nbs/18_parsing.ipynb #30c125f2
 def parse_config(cfg: dict) -> dict:
     "ParseNet constructor arguments from a config: `model` (type parse) or `model.parse`; preset = the scale by default."
     m = cfg['model'] if cfg['model'].get('type') == 'parse' else (cfg['model'].get('parse') or {})
@@ -122,6 +122,15 @@ def parse_config(cfg: dict) -> dict:
     preset = m.pop('preset', cfg['scale'])
     if preset not in PARSE_PRESETS: raise InputError(_where(cfg), f'unknown parsing preset {preset!r} ({", ".join(PARSE_PRESETS)})')
     return plain({**PARSE_PRESETS[preset], **m})
+
+def class_weights(counts, # pixels per class in the training labels
+                  power: float=0.5, # 0: plain cross-entropy; 0.5: inverse square root of the frequency; 1: inverse frequency
+                  ) -> np.ndarray:
+    "Per-class cross-entropy weights ∝ frequency^-power over the classes present (absent classes 0), mean 1 over the present."
+    c = np.asarray(counts, np.float64)
+    w = np.where(c > 0, (c / max(c.sum(), 1.)) ** -float(power), 0.)
+    present = c > 0
+    return w / w[present].mean() if present.any() else w
 
 def batch_iou(pred: torch.Tensor, # (N,H,W) predicted labels
               target: torch.Tensor, # (N,H,W) true labels
@@ -135,7 +144,7 @@ def batch_iou(pred: torch.Tensor, # (N,H,W) predicted labels
 @register_task('parse')
 class ParseTask(Task):
     "E_p: a BiSeNet-style parser on single degraded frames against the clean frames' labels (CE + w_aux · booster CE)."
-    defaults = dict(input='lq', flip=True, loss=dict(w_aux=0.4))
+    defaults = dict(input='lq', flip=True, loss=dict(w_aux=0.4, balance=0.5))
     scale_defaults = {'smoke': dict(batch=8), 'small': dict(batch=32), 'paper': dict(batch=16)}
     data_fixed = dict(frames=1, stride=1, hog=False, audio=False, interference=None, parsing=True)
 
@@ -160,6 +169,14 @@ class ParseTask(Task):
         self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
         self.modules = dict(model=construct(build_parser, dict(config=self.model_config(self.cfg)), 'model (parsing)', self.cfg))
         self.optim_groups = dict(g=['model'])
+        self.class_weight = None
+        if self.loss_cfg['balance']:                                               # from the training split's label counts
+            from avface_nb.data import ClipWindows
+            args = {**self.dataset_args(self.cfg, self.scfg), 'degrade': None}
+            ds = ClipWindows(**args)
+            n = self.modules['model'].n_classes
+            counts = sum(np.bincount(ds.clip_parsing(c).reshape(-1), minlength=n)[:n] for c in range(len(ds.clips))).astype(np.float64)
+            self.class_weight = torch.from_numpy(class_weights(counts, self.loss_cfg['balance'])).float().to(self.device)
 
     @classmethod
     def from_checkpoint(cls, ck):
@@ -173,8 +190,8 @@ class ParseTask(Task):
             f = torch.rand(len(x)) < 0.5                                            # torch's global generator: seeded, resumed
             x, y = torch.where(f[:, None, None, None].to(x.device), x.flip(-1), x), torch.where(f[:, None, None].to(y.device), y.flip(-1), y)
         out, aux = self.net['model'](x, aux=True)
-        main = F.cross_entropy(out, y)
-        boost = sum(F.cross_entropy(a, y) for a in aux) / len(aux)
+        main = F.cross_entropy(out, y, weight=self.class_weight)
+        boost = sum(F.cross_entropy(a, y, weight=self.class_weight) for a in aux) / len(aux)
         loss = main + self.loss_cfg['w_aux'] * boost
         self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
         with torch.no_grad():
