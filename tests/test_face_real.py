@@ -50,3 +50,14 @@ def test_landmarks(clip):
     mb = face.mouth_box(lm)
     m = lm[:, 48:68]
     assert ((m[..., 0] >= mb[:, None, 0]) & (m[..., 0] < mb[:, None, 2]) & (m[..., 1] >= mb[:, None, 1]) & (m[..., 1] < mb[:, None, 3])).all()
+
+def test_aligned_round_trip(clip):
+    "Aligned path: warp to the 5-point template at S=256, inverse warp and feathered paste-back keep ≥ 40 dB on the face box."
+    p, fr = clip
+    tr = face.track_faces(fr, name=p)
+    crops, M, lm = face.align_faces(fr, tr.boxes, 256)
+    ps = face.box_psnr(fr, face.paste_aligned(fr, crops, M), tr.boxes)
+    res = np.linalg.norm(face.apply_affine(face.five_points(lm), M) - (face.TEMPLATE_5 * 256 - 0.5), axis=-1).mean()
+    print(p.name, f'aligned round trip {ps:.1f} dB, 5-point residual {res:.1f} px at 256')
+    assert ps >= 40, (p.name, ps)
+    assert res < 0.06 * 256, (p.name, res)
