@@ -22,10 +22,11 @@ from ..restore import Restorer, check_crops, model_device, to_uint8, _line
 from ..parsing import ParseNet, build_parser, PARSE_PRESETS
 
 # %% auto #0
-__all__ = ['PGT_PRESETS', 'ABLATIONS', 'SPEC', 'encoder_levels', 'sincos', 'grid_code', 'attend', 'TPCPLayer', 'TPCP', 'TFR',
-           'PGTFormer', 'msrl_loss', 'PGTLoss', 'pgt_figures', 'unalign', 'pgt_config', 'build_pgt', 'PGTStageII',
-           'PGTStageIII', 'PGTStageIV', 'window_plan', 'restore_clip_pgt', 'stage_ckpt', 'code_accuracy',
-           'pgt_restorer', 'pgt_checkpoint_restorer', 'bench_pgtformer']
+__all__ = ['PGT_PRESETS', 'ABLATIONS', 'SPEC', 'PGT_STAGES', 'ACC_METRICS', 'encoder_levels', 'sincos', 'grid_code', 'attend',
+           'TPCPLayer', 'TPCP', 'TFR', 'PGTFormer', 'msrl_loss', 'PGTLoss', 'pgt_figures', 'unalign', 'pgt_config',
+           'build_pgt', 'PGTStageII', 'PGTStageIII', 'PGTStageIV', 'window_plan', 'restore_clip_pgt', 'stage_ckpt',
+           'code_accuracy', 'pgt_restorer', 'pgt_checkpoint_restorer', 'bench_pgtformer', 'vq_reconstruction',
+           'score_reconstruction', 'vq_sizes', 'stage_runs', 'stage_label', 'code_accuracy_rows', 'score_stages']
 
 # %% ../../nbs/29_pgtformer.ipynb #6eb257f0
 def _fold(x): return rearrange(x, 'b t ... -> (b t) ...')
@@ -675,3 +676,124 @@ SPEC = register(MethodSpec(
     bench={'pgtformer': (bench_pgtformer, [])},
     losses='stage II: code CE + latent L2 (1 / 1); stage III: 0.5 code CE + 1.0 latent L2 + 1.0 L1 + 1.0 perceptual (LPIPS-vgg) + '
            '0.75 adversarial (no adversarial term at small scale); stage IV: stage III + 1.0 MSRL (Eq. 7) on non-aligned windows'))
+
+# %% ../../nbs/29_pgtformer.ipynb #5d312eab
+PGT_STAGES = {'pgtformer_s2': 'stage II', 'pgtformer_s3': 'stage III'}   # Table 4 scores stage II, Table 6 stage III
+ACC_METRICS = {'acc_t1': ('Acc_T1', '% of latent positions whose argmax code is the HQ code (top-1)'),
+               'acc_t5': ('Acc_T5', '% of latent positions whose HQ code is among the 5 largest logits (top-5)')}
+
+def _eval_cache(sub: str|None, cache_dir=None) -> Path:
+    from avface_nb.core import repo_root
+    from avface_nb.registry import code_digest
+    base = Path(cache_dir) if cache_dir else repo_root() / 'data' / 'eval_cache'
+    return base / f'{sub}-{code_digest(vq_reconstruction)}' if sub else base
+
+def vq_reconstruction(ckpt, # a stage-I checkpoint (kind tsvqgan: TS-VQGAN, or the per-frame VQGAN of `model.swin_levels: []`)
+                      window: int|None=None, # frames per pass (default: the stage's training window)
+                      ):
+    "Evaluation method `clip -> T×S×S×3 uint8`: the checkpoint's VQ autoencoder reconstructing the clip's clean frames `hq`, window by window (Table 3)."
+    from avface_nb.train import load_model
+    ck = load_checkpoint(ckpt, expect_kind='tsvqgan')
+    m = load_model(ckpt, 'tsvqgan').eval()
+    W = int(window or ((ck.get('stage_config') or {}).get('data') or {}).get('frames') or 4)
+    def fn(clip: dict) -> np.ndarray:
+        hq = check_crops(clip['hq'], clip.get('clip_id', '<clip>'), m.factor)
+        x, dev, out = _clip_tensor(hq), model_device(m), np.empty_like(hq)
+        with torch.no_grad():
+            for a, b, k in window_plan(len(hq), W):
+                out[k:b] = to_uint8(m.decode(m.encode(x[None, a:b].to(dev)).z_q)[0, k - a:])
+        return out
+    fn.model, fn.window = m, W
+    return fn
+
+def score_reconstruction(runs: dict, # key -> {seed: stage-I checkpoint}
+                         labels: dict, # key -> display name
+                         clips: list[dict], # test clips (`evaluate.test_clips`; only their clean frames are used)
+                         metrics=('psnr', 'ssim', 'lpips_alex'),
+                         keys=None, # the keys to score (default: all, in order)
+                         cache_dir=None, # default <repo>/data/eval_cache
+                         ) -> pd.DataFrame:
+    "Evaluation rows of every stage-I run and seed reconstructing the test clips' clean frames (Table 3), cached."
+    from avface_nb.evaluate import evaluate_cached
+    cache, parts = _eval_cache('vq_recon', cache_dir), []
+    for k in (keys or runs):
+        for s, ck in runs[k].items():
+            made = {}
+            def fn(c, ck=ck, made=made):                                           # the model is loaded on a cache miss only
+                if 'f' not in made: made['f'] = vq_reconstruction(ck)
+                return made['f'](c)
+            parts.append(evaluate_cached(labels[k], ck, clips, list(metrics), None, s, fn=fn, cache_dir=cache))
+    return pd.concat(parts, ignore_index=True)
+
+def vq_sizes(ckpts: dict, # name -> stage-I checkpoint
+             ) -> pd.DataFrame:
+    "One row per stage-I run: its Swin3D levels (none: a per-frame VQGAN), parameters (millions) and codebook."
+    from avface_nb.train import load_model
+    rows = []
+    for k, ck in ckpts.items():
+        m = load_model(ck, 'tsvqgan')
+        lv = list(m.config.get('swin_levels') or [])
+        rows.append(dict(run=k, swin3d_levels=', '.join(map(str, lv)) if lv else 'none (per frame)', params_M=round(count_params(m) / 1e6, 3),
+                         codebook=f'{m.quantizer.n_codes} × {m.quantizer.dim}'))
+    return pd.DataFrame(rows)
+
+def stage_runs(runs: dict, # key -> {seed: a row's final checkpoint}
+               stage: str, # 'pgtformer_s2' or 'pgtformer_s3'
+               ) -> dict:
+    "The same runs at an earlier stage: key -> {seed: that stage's checkpoint} (`stage_ckpt`)."
+    return {k: {s: stage_ckpt(p, stage) for s, p in v.items()} for k, v in runs.items()}
+
+def stage_label(label: str, stage: str) -> str:
+    "A row's name at a stage: '<label> [stage II]'."
+    return f'{label} [{PGT_STAGES.get(stage, stage)}]'
+
+def code_accuracy_rows(name: str, # the method's name in the rows
+                       ckpt, # a PGTFormer checkpoint (any stage), or None: a method without a code predictor (rows noted n/a)
+                       clips: list[dict], # test clips (`evaluate.test_clips`)
+                       seed=SEED, # recorded in the rows
+                       cache_dir=None, # default <repo>/data/eval_cache
+                       ) -> pd.DataFrame:
+    "Acc_T1 / Acc_T5 per test clip as evaluation rows (method, clip, speaker, seed, metric, name, value, better, note), cached by checkpoint, test set and this module's code."
+    def rows(acc):
+        return pd.DataFrame([dict(method=name, clip=r['clip'], speaker=r['speaker'], seed=seed, metric=k, name=n,
+                                  value=r[n] if acc is not None else np.nan, better='higher',
+                                  note=what if acc is not None else 'n/a (no code predictor)')
+                             for r in (acc.to_dict('records') if acc is not None else
+                                       [dict(clip=c.get('clip_id'), speaker=c.get('speaker', c.get('clip_id'))) for c in clips])
+                             for k, (n, what) in ACC_METRICS.items()])
+    if ckpt is None: return rows(None)
+    import hashlib, json
+    from avface_nb.evaluate import file_digest, clips_digest
+    key = hashlib.sha256(json.dumps([file_digest(ckpt), clips_digest(clips), 'code_accuracy']).encode()).hexdigest()[:20]
+    p = _eval_cache('acc', cache_dir) / f'{key}.csv'
+    if p.exists(): acc = pd.read_csv(p, dtype={'clip': str, 'speaker': str})
+    else:
+        from avface_nb.core import atomic_output
+        acc = code_accuracy(ckpt, clips)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(p) as tmp: acc.to_csv(tmp, index=False)
+    return rows(acc)
+
+def score_stages(runs: dict, # key -> {seed: a row's final checkpoint}
+                 labels: dict, # key -> display name
+                 clips: list[dict], # degraded test clips
+                 stages=tuple(PGT_STAGES), # the earlier stages scored, in order
+                 metrics=('psnr', 'ssim', 'lpips_alex'),
+                 accuracy: bool=True, # add Acc_T1 / Acc_T5
+                 lq: str|None='LQ input', # name of the degraded input's rows (None: left out)
+                 keys=None, # the keys to score (default: all, in order)
+                 cache_dir=None, # default <repo>/data/eval_cache
+                 ) -> pd.DataFrame:
+    "Evaluation rows of each row's stage-II / stage-III checkpoints (Tables 4 and 6), named by `stage_label`, with the code accuracies; the degraded input first."
+    from avface_nb.evaluate import evaluate_cached, lq_method
+    keys, parts, metrics = list(keys or runs), [], list(metrics)
+    if lq:
+        parts.append(evaluate_cached(lq, None, clips, metrics, None, float('nan'), fn=lq_method, cache_dir=cache_dir))
+        if accuracy: parts.append(code_accuracy_rows(lq, None, clips, float('nan')))
+    for st in stages:
+        sr = stage_runs({k: runs[k] for k in keys}, st)
+        for k in keys:
+            for s, ck in sr[k].items():
+                parts.append(evaluate_cached(stage_label(labels[k], st), ck, clips, metrics, None, s, cache_dir=cache_dir))
+                if accuracy: parts.append(code_accuracy_rows(stage_label(labels[k], st), ck, clips, s, cache_dir))
+    return pd.concat(parts, ignore_index=True)
