@@ -16,9 +16,9 @@ from .io import read_video, VIDEO_EXTS
 from . import face as F, features as X, degrade as D
 
 # %% auto #0
-__all__ = ['SPLIT_BY', 'MIN_FRAMES', 'DEFAULT_DEGRADE', 'ClipRef', 'find_clips', 'split_speakers', 'split_clips', 'prepare_clip',
-           'prepare', 'cli', 'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames', 'crop_labels', 'ClipWindows',
-           'SkipSampler', 'make_loader', 'batches_per_epoch']
+__all__ = ['SPLIT_BY', 'MIN_FRAMES', 'ALIGN_WITH', 'DEFAULT_DEGRADE', 'ClipRef', 'find_clips', 'split_speakers', 'split_clips',
+           'prepare_clip', 'prepare', 'cli', 'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames', 'crop_labels',
+           'ClipWindows', 'SkipSampler', 'make_loader', 'batches_per_epoch']
 
 # %% ../nbs/06_data.ipynb #d5f54021
 @dataclass
@@ -80,7 +80,7 @@ def split_clips(clips, # (clip_id, speaker) pairs of one speaker's folder
                          f'({", ".join(spk[:3])}{", ..." if len(spk) > 3 else ""}): split by speaker')
     return split_speakers([c for c, _ in clips], split, seed, what='clips')
 
-# %% ../nbs/06_data.ipynb #c7ad1105
+# %% ../nbs/06_data.ipynb #fad9e92d
 MIN_FRAMES = 5   # AVFR's temporal window: Δ = 2 → 2Δ+1 frames (paper 001, Eq. 3)
 
 def _fallback_boxes(ref: ClipRef, T: int):
@@ -92,6 +92,18 @@ def _fallback_boxes(ref: ClipRef, T: int):
     if b.shape != (T, 4): raise InputError(side, f'generator boxes have shape {b.shape}, expected ({T}, 4)')
     return b
 
+ALIGN_WITH = ('auto', 'dlib')
+
+def _truth_landmarks(ref: ClipRef, T: int):
+    "The generator's ground-truth 68 points `T×68×2` (frame pixels) from the clip's sidecar, or None."
+    side = ref.path.with_suffix('.npz')
+    if not side.exists(): return None
+    with np.load(side) as z:
+        if 'landmarks' not in z: return None
+        lm = np.asarray(z['landmarks'], np.float32)
+    if lm.shape != (T, 68, 2): raise InputError(side, f'generator landmarks have shape {lm.shape}, expected ({T}, 68, 2)')
+    return lm
+
 def prepare_clip(ref: ClipRef, # the clip to prepare
                  dest, # folder to write the clip's files into (created)
                  size: int=256, # crop side S
@@ -99,8 +111,10 @@ def prepare_clip(ref: ClipRef, # the clip to prepare
                  min_frames: int=MIN_FRAMES, # shorter clips are refused
                  allow_silent: bool=False, # proceed with zero audio when there is no audio track
                  landmarks: bool=True, # run dlib's 68-point predictor
+                 aligned: bool=False, # crops are faces warped to the 5-point template (per-frame maps in affines.npy)
+                 align_with: str='auto', # aligning points: 'auto' (the generator's ground truth when the sidecar has it, else dlib) or 'dlib'
                  ) -> dict:
-    "Decode, detect, crop, landmark and MFCC one clip; write its files into `dest`; return its metadata."
+    "Decode, detect, crop (or align), landmark and MFCC one clip; write its files into `dest`; return its metadata."
     v = read_video(ref.path)
     T = v.n
     if T < min_frames:
@@ -111,17 +125,25 @@ def prepare_clip(ref: ClipRef, # the clip to prepare
         v.audio = np.zeros(round(T / v.fps * v.sr), np.float32)
     fb = _fallback_boxes(ref, T)
     track = F.track_faces(v.frames, k=k, fallback=fb, name=str(ref.path))
-    crops = F.crop_faces(v.frames, track.squares, size)
+    lm = None
+    if aligned:
+        truth = _truth_landmarks(ref, T) if align_with == 'auto' else None
+        if truth is None: lm = F.face_landmarks(v.frames, track.boxes)
+        M = F.align_affines(truth if truth is not None else lm, size)
+        crops = F.warp_faces(v.frames, M, size)
+    else: crops = F.crop_faces(v.frames, track.squares, size)
     mf = X.mfcc(v.audio, v.sr)
     n_win = len(X.mfcc_windows(mf, T, v.fps))
     if n_win != T: raise AssertionError(f'{ref.path}: {n_win} MFCC windows for {T} frames')
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     np.save(dest/'hq.npy', crops); np.save(dest/'audio.npy', v.audio.astype(np.float32))
     np.save(dest/'mfcc.npy', mf.astype(np.float32))
-    np.save(dest/'boxes.npy', track.boxes); np.save(dest/'squares.npy', track.squares)
+    np.save(dest/'boxes.npy', track.boxes)
+    if aligned: np.save(dest/'affines.npy', M)
+    else: np.save(dest/'squares.npy', track.squares)
     if landmarks:
-        lm = F.face_landmarks(v.frames, track.boxes)
-        np.save(dest/'landmarks.npy', F.points_to_crop(lm, track.squares, size).astype(np.float32))
+        lm = F.face_landmarks(v.frames, track.boxes) if lm is None else lm
+        np.save(dest/'landmarks.npy', (F.apply_affine(lm, M) if aligned else F.points_to_crop(lm, track.squares, size)).astype(np.float32))
     src = 'dlib' if not track.fallback.any() else ('generator' if not track.detected.any() else 'mixed')
     meta = dict(clip_id=ref.clip_id, speaker=ref.speaker, source=str(ref.path), n_frames=T, fps=v.fps,
                 frame_size=[int(v.frames.shape[2]), int(v.frames.shape[1])], size=size, sr=v.sr,
@@ -130,10 +152,11 @@ def prepare_clip(ref: ClipRef, # the clip to prepare
                 mfcc_frames=len(mf), mfcc_windows=n_win, landmarks=bool(landmarks),
                 input=dict(video_codec=v.meta.get('video_codec'), audio_codec=v.meta.get('audio_codec'),
                            audio_rate=v.meta.get('audio_rate'), audio_channels=v.meta.get('audio_channels')))
+    if aligned: meta.update(aligned=True, align_source='generator' if truth is not None else 'dlib', template=F.TEMPLATE_5.tolist())
     (dest/'meta.json').write_text(json.dumps(meta, indent=1))
     return meta
 
-# %% ../nbs/06_data.ipynb #f7d76cd7
+# %% ../nbs/06_data.ipynb #b6d4fc9f
 def _work(args):
     ref, dest, kw = args
     return prepare_clip(ref, dest, **kw)
@@ -144,11 +167,14 @@ def prepare(inp, # folder of videos (VoxCeleb2 `id/video/clip.mp4`, synthetic `s
             allow_silent: bool=False, landmarks: bool=True, workers: int=2, overwrite: bool=False,
             progress: bool=True,
             split_by: str='speaker', # 'speaker' (disjoint speakers) or 'clip' (a single-speaker folder's clips)
+            aligned: bool=False, # crops are faces aligned to the 5-point template (`prepare_clip`)
+            align_with: str='auto', # 'auto' (generator ground truth when present, else dlib) or 'dlib'
             ) -> dict:
     "Prepare every clip under `inp` into `out` with a speaker-disjoint split (or a single speaker's clip-level split); returns the index."
     inp, out = Path(inp), Path(out)
     check_distinct(inp, out)
     if split_by not in SPLIT_BY: raise ValueError(f"split_by must be {' or '.join(map(repr, SPLIT_BY))}, not {split_by!r}")
+    if align_with not in ALIGN_WITH: raise ValueError(f"align_with must be {' or '.join(map(repr, ALIGN_WITH))}, not {align_with!r}")
     refs = find_clips(inp)
     if split_by == 'clip':                                             # refused before any clip is processed
         try: split_clips([(r.clip_id, r.speaker) for r in refs], split, seed)
@@ -157,6 +183,7 @@ def prepare(inp, # folder of videos (VoxCeleb2 `id/video/clip.mp4`, synthetic `s
     t0 = time.time()
     with atomic_output(out, is_dir=True) as tmp:
         kw = dict(size=size, k=k, min_frames=min_frames, allow_silent=allow_silent, landmarks=landmarks)
+        if aligned: kw.update(aligned=True, align_with=align_with)
         jobs = [(r, tmp/'clips'/r.clip_id, kw) for r in refs]
         bar = dict(total=len(jobs), desc='prepare', unit='clip', leave=False, disable=not progress or len(jobs) < 2)
         if workers > 1 and len(jobs) > 1:
@@ -173,10 +200,11 @@ def prepare(inp, # folder of videos (VoxCeleb2 `id/video/clip.mp4`, synthetic `s
         (tmp/'split.json').write_text(json.dumps(dict(seed=seed, split=str(split), **sp), indent=1))
         index = dict(version=1, size=size, n_clips=len(metas), n_frames=sum(m['n_frames'] for m in metas),
                      seconds=time.time() - t0, clips=metas)
+        if aligned: index.update(aligned=True, template=F.TEMPLATE_5.tolist())
         (tmp/'index.json').write_text(json.dumps(index, indent=1))
     return index
 
-# %% ../nbs/06_data.ipynb #9ae8caf5
+# %% ../nbs/06_data.ipynb #c065fc72
 def cli(argv: list[str]|None=None) -> int:
     "avface prepare IN OUT: videos → training format + speaker-disjoint (or single-speaker clip-level) split."
     p = argparse.ArgumentParser(prog='avface prepare', description=prepare.__doc__)
@@ -192,13 +220,17 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--min-frames', type=int, default=MIN_FRAMES, help='refuse clips shorter than this temporal window')
     p.add_argument('--allow-silent', action='store_true', help='proceed with zero audio when a clip has no audio track')
     p.add_argument('--no-landmarks', action='store_true')
+    p.add_argument('--aligned', action='store_true', help='crops are faces warped to the canonical 5-point template '
+                   '(per-frame maps kept in affines.npy); default: square crops without alignment')
+    p.add_argument('--align-with', choices=ALIGN_WITH, default='auto',
+                   help="aligning points with --aligned: auto (the generator's ground truth when a clip has it, else dlib) or dlib")
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--overwrite', action='store_true', help='replace OUT if it exists (never the input)')
     a = p.parse_args(argv)
     try:
         idx = prepare(a.inp, a.out, size=a.size, k=a.every, split=a.split, seed=a.seed, min_frames=a.min_frames,
                       allow_silent=a.allow_silent, landmarks=not a.no_landmarks, workers=a.workers, overwrite=a.overwrite,
-                      split_by=a.split_by)
+                      split_by=a.split_by, aligned=a.aligned, align_with=a.align_with)
     except ValueError as e: raise InputError(a.inp, str(e)) from None
     silent = [m['clip_id'] for m in idx['clips'] if m['silent_audio']]
     if silent: print(f'warning: {len(silent)} clip(s) had no audio track and were given silence: {", ".join(silent)}', file=sys.stderr)
@@ -341,7 +373,7 @@ def _chw(x: np.ndarray) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return t.float().div_(255) if x.dtype == np.uint8 else t.float()
 
-# %% ../nbs/06_data.ipynb #f2561ece
+# %% ../nbs/06_data.ipynb #0fe339fe
 DEFAULT_DEGRADE = 'avfr'   # the degradation chain of paper 001 (degrade.PRESETS): the default of training and test sets
 
 class ClipWindows(torch.utils.data.Dataset):
@@ -440,6 +472,12 @@ class ClipWindows(torch.utils.data.Dataset):
         self._lq[(c, r)] = lq
         return lq
 
+    def clip_affines(self, c: int) -> np.ndarray:
+        "An aligned corpus's per-frame maps `T×2×3` from frame pixels to crop pixels at the dataset's size (`affines.npy`, rescaled)."
+        m, p = self.clips[c], self._dir(c) / 'affines.npy'
+        if not p.is_file(): raise InputError(self._dir(c), 'is marked aligned but has no affines.npy')
+        return F.scale_affine(np.load(p), m['size'], self.size)
+
     def clip_landmarks(self, c: int) -> np.ndarray:
         "The clean clip's 68 landmarks `T×68×2 float32` in crop pixels at the dataset's size: the generator's ground truth when the clip has one, else dlib's (stored by `avface prepare`)."
         if c in self._lm: return self._lm[c]
@@ -448,7 +486,7 @@ class ClipWindows(torch.utils.data.Dataset):
         src = src if src.is_absolute() or src.is_file() else repo_root() / src
         if m.get('source') and src.is_file():
             with np.load(src, allow_pickle=False) as z: pts = z['landmarks']
-            lm = F.points_to_crop(pts, np.load(d / 'squares.npy'), self.size)
+            lm = F.apply_affine(pts, self.clip_affines(c)) if m.get('aligned') else F.points_to_crop(pts, np.load(d / 'squares.npy'), self.size)
         elif (d / 'landmarks.npy').is_file():
             lm = (np.load(d / 'landmarks.npy') + 0.5) * (self.size / m['size']) - 0.5
         else: raise InputError(d, 'has no landmarks (neither generator ground truth beside its source nor landmarks.npy)')
@@ -466,7 +504,7 @@ class ClipWindows(torch.utils.data.Dataset):
             with np.load(src, allow_pickle=False) as z:
                 if 'parsing' not in z.files: raise InputError(src, 'generator ground truth without parsing maps')
                 maps = z['parsing']
-            pm = crop_labels(maps, np.load(d / 'squares.npy'), self.size)
+            pm = F.warp_faces(maps, self.clip_affines(c), self.size, labels=True) if m.get('aligned') else crop_labels(maps, np.load(d / 'squares.npy'), self.size)
         elif (d / 'parsing.npy').is_file():
             pm = np.load(d / 'parsing.npy')
             pm = pm if pm.shape[1] == self.size else crop_labels(pm, np.tile([0, 0, pm.shape[2], pm.shape[1]], (len(pm), 1)), self.size)
@@ -514,7 +552,7 @@ class ClipWindows(torch.utils.data.Dataset):
                 out['neg_clip'] = o
         return out
 
-# %% ../nbs/06_data.ipynb #fa8eb90a
+# %% ../nbs/06_data.ipynb #28fa48bb
 class SkipSampler(torch.utils.data.Sampler):
     "The indices of `sampler` after the first `skip` of them (mid-epoch resume)."
     def __init__(self, sampler, skip: int=0): self.sampler, self.skip = sampler, skip
