@@ -156,7 +156,7 @@ def chunk_plan(T: int, # frames
         out.append((s, e, a, b))
     return out
 
-# %% ../nbs/15_restore.ipynb #ec69b163
+# %% ../nbs/15_restore.ipynb #cfc87c56
 def _add(times: dict|None, key: str, t0: float) -> float:
     t = time.perf_counter()
     if times is not None: times[key] = times.get(key, 0.0) + t - t0
@@ -169,23 +169,32 @@ def restore_chunks(frames: Iterable, # H×W×3 uint8 RGB frames in order (an arr
                    chunk: int=16, # frames kept per restorer call
                    overlap: int=4, # context frames on each side of a chunk
                    feather: float=F.FEATHER, # paste-back blend ramp (fraction of the square's side)
-                   times: dict|None=None, # seconds per step are added here: crop, features, model, paste
+                   times: dict|None=None, # seconds per step are added here: crop, features, model, paste (aligned: landmarks, warp, inverse_warp)
+                   align_boxes: np.ndarray|None=None, # T×4 face boxes (`FaceTrack.boxes`): crops are faces aligned to the 5-point template; None: square crops
                    ) -> Iterator[np.ndarray]:
-    "Crop, restore and paste back chunk by chunk; yields each chunk's output frames `n×H×W×3 uint8`, in order."
+    "Crop (or align), restore and paste back chunk by chunk; yields each chunk's output frames `n×H×W×3 uint8`, in order."
     squares = np.asarray(squares)
     T = len(squares)
+    aligned = align_boxes is not None
+    if aligned and len(align_boxes) != T: raise ValueError(f'{len(align_boxes)} face boxes to align with, {T} squares')
     if restorer.audio and (windows is None or len(windows) != T):
         raise ValueError(f'{restorer.name} needs {T} MFCC windows, got {None if windows is None else len(windows)}')
     plan = chunk_plan(T, chunk, overlap, restorer.window)
-    it, buf, nxt = iter(frames), {}, 0          # buf: frame index -> [frame, crop, fhog]
+    it, buf, nxt = iter(frames), {}, 0          # buf: frame index -> [frame, crop, fhog(, frame -> crop map)]
     for j, (s, e, a, b) in enumerate(plan):
         t0 = time.perf_counter()
         while nxt < b:
             try: f = next(it)
             except StopIteration: raise ValueError(f'the frames ran out at {nxt} of {T}') from None
-            buf[nxt] = [f, F.crop_faces(f[None], squares[nxt:nxt + 1], restorer.size)[0], None]
+            if aligned:
+                lm = F.face_landmarks(f[None], align_boxes[nxt:nxt + 1])
+                t0 = _add(times, 'landmarks', t0)
+                M = F.align_affines(lm, restorer.size)
+                buf[nxt] = [f, F.warp_faces(f[None], M, restorer.size)[0], None, M[0]]
+                t0 = _add(times, 'warp', t0)
+            else: buf[nxt] = [f, F.crop_faces(f[None], squares[nxt:nxt + 1], restorer.size)[0], None]
             nxt += 1
-        t0 = _add(times, 'crop', t0)
+        if not aligned: t0 = _add(times, 'crop', t0)
         if restorer.hog:
             miss = [i for i in range(a, b) if buf[i][2] is None]
             if miss:
@@ -196,8 +205,12 @@ def restore_chunks(frames: Iterable, # H×W×3 uint8 RGB frames in order (an arr
         if y.shape != (b - a, restorer.size, restorer.size, 3) or y.dtype != np.uint8:
             raise ValueError(f'method {restorer.name} returned {y.dtype} {y.shape}, expected uint8 {(b - a, restorer.size, restorer.size, 3)}')
         t0 = _add(times, 'model', t0)
-        out = F.paste_faces(np.stack([buf[i][0] for i in range(s, e)]), y[s - a:e - a], squares[s:e], feather)
-        _add(times, 'paste', t0)
+        if aligned:
+            out = F.paste_aligned(np.stack([buf[i][0] for i in range(s, e)]), y[s - a:e - a], np.stack([buf[i][3] for i in range(s, e)]), feather)
+            _add(times, 'inverse_warp', t0)
+        else:
+            out = F.paste_faces(np.stack([buf[i][0] for i in range(s, e)]), y[s - a:e - a], squares[s:e], feather)
+            _add(times, 'paste', t0)
         keep = plan[j + 1][2] if j + 1 < len(plan) else T
         for i in [i for i in buf if i < keep]: del buf[i]
         yield out
@@ -211,8 +224,10 @@ def restore_frames(frames: np.ndarray, # T×H×W×3 uint8 RGB (the LQ video)
                    sr: int=16000, # audio sample rate
                    boxes: np.ndarray|None=None, # T×4 fallback face boxes where HOG finds nothing (NaN rows allowed)
                    name='frames', # named in errors
-                   progress: bool=False) -> tuple[np.ndarray, dict]:
-    "Detect → crop → restore → paste back on arrays: (restored frames `T×H×W×3 uint8`, info with the track and timings)."
+                   progress: bool=False,
+                   aligned: bool=False, # warp each frame's face to the 5-point template, restore, warp back (`restore_chunks`)
+                   ) -> tuple[np.ndarray, dict]:
+    "Detect → crop (or align) → restore → paste back on arrays: (restored frames `T×H×W×3 uint8`, info with the track and timings)."
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise InputError(name, f'expected T×H×W×3 uint8 frames, got {frames.dtype} {frames.shape}')
@@ -228,11 +243,14 @@ def restore_frames(frames: np.ndarray, # T×H×W×3 uint8 RGB (the LQ video)
     _add(times, 'audio', t0)
     out, pos = np.empty_like(frames), 0
     with tqdm(total=T, desc='restore', unit='frame', disable=not progress, leave=False) as bar:
-        for y in restore_chunks(frames, track.squares, win, restorer, chunk, overlap, times=times):
+        for y in restore_chunks(frames, track.squares, win, restorer, chunk, overlap, times=times,
+                                align_boxes=track.boxes if aligned else None):
             out[pos:pos + len(y)] = y; pos += len(y); bar.update(len(y))
-    return out, dict(frames=T, track=track, times=times, method=restorer.name)
+    info = dict(frames=T, track=track, times=times, method=restorer.name)
+    if aligned: info['aligned'] = True
+    return out, info
 
-# %% ../nbs/15_restore.ipynb #667d8fc4
+# %% ../nbs/15_restore.ipynb #b44055b0
 def track_from_detections(raw: np.ndarray, # T×4 detections (x0, y0, x1, y1), NaN where none or not run
                           tried: np.ndarray, # T bool: the detector ran on this frame
                           hw: tuple, # (H, W) of the frames
@@ -317,7 +335,7 @@ def scan_video(path, # video file (already probed)
     return dict(frames=T, hw=hw, rate=Fraction(rate), start=start,
                 track=track_from_detections(raw, tried, hw, sigma, margin, fb, str(path)))
 
-# %% ../nbs/15_restore.ipynb #88c6528f
+# %% ../nbs/15_restore.ipynb #a800d263
 FINAL_CRF = 10                      # x264 CRF of OUT (near-lossless: the model's output is what should be judged)
 COPY_AUDIO = ('aac', 'mp3')         # audio codecs copied into the mp4 without re-encoding
 AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
@@ -408,7 +426,7 @@ class AudioSink:
             self.c.mux(p); self.pending = None
     def close(self): self.ic.close()
 
-# %% ../nbs/15_restore.ipynb #f77c5c25
+# %% ../nbs/15_restore.ipynb #5f6195e4
 def restore_video(in_path, # input video (any size, any container PyAV reads)
                   out_path, # output .mp4 (never the input)
                   ckpt=None, # checkpoint of the method (not needed by 'none')
@@ -422,7 +440,9 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
                   crf: float=FINAL_CRF, preset: str='medium', # x264 settings of OUT
                   even: bool=False, # odd sizes: pad to even 4:2:0 instead of keeping the size in 4:4:4
                   audio_copy: bool|None=None, # None: copy AAC/MP3 packets, re-encode others; False: always re-encode
-                  progress: bool=True) -> dict:
+                  progress: bool=True,
+                  aligned: bool=False, # warp each frame's face to the 5-point template, restore, warp back (models trained with `prepare --aligned`)
+                  ) -> dict:
     "Restore the face in a video file and write OUT (H.264 + the original audio): returns what was done and the timings."
     t_all = time.perf_counter()
     inp, out = Path(in_path), Path(out_path)
@@ -454,7 +474,8 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
             aus = AudioSink(oc, inp, sc['start'], audio_copy) if pr['has_audio'] else None
             try:
                 with tqdm(total=T, desc=f'restore ({R.name})', unit='frame', disable=not progress, leave=False) as bar:
-                    chunks = restore_chunks(decode_frames(inp, T, times), track.squares, win, R, chunk, overlap, times=times)
+                    chunks = restore_chunks(decode_frames(inp, T, times), track.squares, win, R, chunk, overlap, times=times,
+                                            align_boxes=track.boxes if aligned else None)
                     while True:
                         try: y = next(chunks)
                         except StopIteration: break
@@ -476,13 +497,15 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
         aud = dict(mode=aus.mode, input=dict(codec=aus.codec, rate=aus.rate, channels=aus.channels), output=aus.out)
         if silent and R.audio: aud['note'] = 'the audio track holds no samples; the model was given silence'
     W, H = hw[1], hw[0]
-    return dict(input=str(inp), output=str(out), method=R.name, source=R.source, crop_size=R.size, frames=T,
+    res = dict(input=str(inp), output=str(out), method=R.name, source=R.source, crop_size=R.size, frames=T,
                 fps=float(rate), fps_exact=f'{rate.numerator}/{rate.denominator}', in_size=[W, H], out_size=list(vs.size),
                 pix_fmt=vs.pix_fmt, padded=bool(any(vs.pad)), audio=aud, face_found_rate=track.found_rate,
                 fallback_frames=int(track.fallback.sum()), chunk=chunk, overlap=overlap, smooth=bool(R.info.get('smooth', False)),
                 times={k: round(v, 3) for k, v in times.items()}, seconds=round(total, 3), restore_fps=T / total)
+    if aligned: res['aligned'] = True
+    return res
 
-# %% ../nbs/15_restore.ipynb #14cf7a42
+# %% ../nbs/15_restore.ipynb #503b85a5
 def _summary(r: dict) -> str:
     a = r['audio']
     if a['mode'] == 'copied': aud = f"audio copied ({a['input']['codec']} {a['input']['rate']} Hz, {a['input']['channels']} ch, no re-encode)"
@@ -493,7 +516,7 @@ def _summary(r: dict) -> str:
     W, H = r['out_size']
     return (f"{r['output']}: {r['frames']} frames at {r['fps_exact']} fps, {W}x{H} {r['pix_fmt']}"
             f"{' (padded from ' + 'x'.join(map(str, r['in_size'])) + ')' if r['padded'] else ''}; method {r['method']}"
-            f"{' (' + r['source'] + ')' if r['source'] else ''}, crop {r['crop_size']} px, smoothing {'on' if r['smooth'] else 'off'}; "
+            f"{' (' + r['source'] + ')' if r['source'] else ''}, {'aligned face' if r.get('aligned') else 'crop'} {r['crop_size']} px, smoothing {'on' if r['smooth'] else 'off'}; "
             f"{aud}; {r['restore_fps']:.2f} frames/s ({r['seconds']:.1f} s)")
 
 def cli(argv: list[str]|None=None) -> int:
@@ -517,6 +540,8 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--preset', default='medium', help='x264 speed preset of OUT (default medium; ultrafast … veryslow)')
     p.add_argument('--even', action='store_true', help='odd-sized input: pad to even 4:2:0 (plays everywhere) instead of keeping the size in 4:4:4')
     p.add_argument('--reencode-audio', action='store_true', help='re-encode AAC/MP3 audio too instead of copying its packets')
+    p.add_argument('--aligned', action='store_true', help="warp each frame's face to the canonical 5-point template (dlib landmarks), "
+                   'restore it there and warp it back (for a model trained on a corpus of `avface prepare --aligned`)')
     p.add_argument('--threads', type=int, help='torch CPU threads')
     p.add_argument('--no-progress', action='store_true')
     p.add_argument('--json', action='store_true', help='print the full result as JSON')
@@ -530,14 +555,14 @@ def cli(argv: list[str]|None=None) -> int:
         torch.set_num_threads(a.threads)
     r = restore_video(a.input, a.output, a.ckpt, a.method, every=a.every, chunk=a.chunk, overlap=a.overlap, smooth=not a.no_smooth,
                       allow_silent=a.allow_silent, size=a.size, crf=a.crf, preset=a.preset, even=a.even, audio_copy=False if a.reencode_audio else None,
-                      progress=not a.no_progress)
+                      progress=not a.no_progress, aligned=a.aligned)
     if r['audio'].get('note') and a.allow_silent: print(f"warning: {a.input}: {r['audio']['note']}", file=sys.stderr)
     if r['padded']: print(f"note: {a.input} has an odd frame size {'x'.join(map(str, r['in_size']))}: padded to "
                           f"{'x'.join(map(str, r['out_size']))} for 4:2:0 (drop --even to keep the size in 4:4:4)", file=sys.stderr)
     print(json.dumps(r, indent=1) if a.json else _summary(r))
     return 0
 
-# %% ../nbs/15_restore.ipynb #d3682d79
+# %% ../nbs/15_restore.ipynb #a68886de
 def _bench_ckpt(ckpt=None):
     if ckpt: return Path(ckpt)
     return Path(os.environ['AVFACE_BENCH_CKPT']) if os.environ.get('AVFACE_BENCH_CKPT') else None
