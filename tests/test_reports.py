@@ -35,6 +35,10 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
                     for m in ('LQ input', 'EDVR', 'BasicVSR++', 'DAVD-Net-style', 'GAVN')], ['PSNR']),
     '002_table4': ([f'{m} ({c})' for c in ('as is', 'degraded') for m in ('LQ input', 'EDVR', 'BasicVSR++', 'DAVD-Net-style', 'VRT-style', 'GAVN')],
                    ['NIQE', 'Sync_c(synth-expert)', 'Sync_d(synth-expert)', 'Sync_c', 'Sync_d']),
+    '004_table3': (['VQGAN', 'TS-VQGAN'], ['PSNR', 'SSIM', 'LPIPS(alex)']),                  # reconstruction of clean frames: no LQ row
+    '004_table4_6': (['LQ input'] + [f'{m} [{st}]' for st in ('stage II', 'stage III') for m in ('B (w/o M0, M1)', 'B + M0 (w/o M1)', 'PGTFormer')],
+                     ['PSNR', 'SSIM', 'LPIPS(alex)', 'Acc_T1', 'Acc_T5']),
+    '004_table5': (['LQ input', 'w/o TFR', 'PGTFormer'], ['Deg(dlib)', 'LMD(synth-det)', 'TLME(synth-det)', 'MSRL']),
 }
 ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], '001_steps': ['clip', 'fraction', 'code_acc', 'PSNR', 'steps']}
 ROWS_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
