@@ -51,7 +51,7 @@ def rel(path) -> str:
     try: return str(p.relative_to(repo_root().resolve()))
     except ValueError: return str(Path('…', *p.parts[-2:]))
 
-# %% ../nbs/45_experiments.ipynb #e78f23e8
+# %% ../nbs/45_experiments.ipynb #38f0df40
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
     # small: 60 speakers, 48 train / 12 test (12 test speakers, 24 test clips: clip-level noise averages out over speakers)
@@ -68,17 +68,17 @@ SINGLE = {
 }
 
 def ensure_corpus(scale: str, # smoke | small | paper
-                  data: str='synthetic', # 'synthetic' (multi-speaker), 'single' (one speaker, clip-level split), 'real' or the path of a prepared corpus
+                  data: str='synthetic', # 'synthetic' (multi-speaker), 'aligned' (the same clips as faces aligned to the 5-point template), 'single' (one speaker, clip-level split), 'real' or the path of a prepared corpus
                   seed: int=SEED, progress: bool=False) -> Path:
     "The prepared corpus for `scale`: generated and prepared once (synthetic or 'real'), or checked (a given path)."
     root = repo_root()
     if data == 'real': return ensure_real(scale, seed=seed, progress=progress)
-    if data not in ('synthetic', 'single'):
+    if data not in ('synthetic', 'single', 'aligned'):
         p = Path(data); p = p if p.is_absolute() else root/p
         if not (p/'index.json').exists(): raise InputError(p, 'not a prepared corpus (no index.json): run avface prepare on your videos')
         return p
     c = (SINGLE if data == 'single' else CORPORA)[scale]
-    prep = root/c['prepared']
+    prep = root/(c['prepared'] + ('_aligned' if data == 'aligned' else ''))
     if (prep/'index.json').exists(): return prep
     from avface_nb.synth import make_corpus
     from avface_nb.data import prepare
@@ -86,7 +86,7 @@ def ensure_corpus(scale: str, # smoke | small | paper
     if not (syn/'corpus.json').exists():
         make_corpus(syn, speakers=c['speakers'], clips=c['clips'], seconds=c['seconds'], size=c['size'], seed=seed, progress=progress)
     prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True,
-            split_by='clip' if data == 'single' else 'speaker')
+            split_by='clip' if data == 'single' else 'speaker', aligned=data == 'aligned')
     return prep
 
 # %% ../nbs/45_experiments.ipynb #1583f936

@@ -33,6 +33,8 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
                    ['PSNR', 'SSIM', 'MS-SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'Sync_c(synth-expert)', 'Sync_d(synth-expert)']),
     '002_table2': ([f'{m} ({lv})' for lv in ('CRF 35', 'CRF 40', 'CRF 45', 'kernel 17', 'kernel 21', 'kernel 25', '×2', '×4', '×8')
                     for m in ('LQ input', 'EDVR', 'BasicVSR++', 'DAVD-Net-style', 'GAVN')], ['PSNR']),
+    '004_table1': ([f'{m} ({s})' for s in ('aligned', 'non-aligned') for m in ('LQ input', 'BasicVSR++', 'HiFaceGAN-style', 'GFPGAN-style', 'VQFR', 'CodeFormer-style', 'PGTFormer')],
+                   ['PSNR', 'SSIM', 'LPIPS(alex)', 'Deg(dlib)', 'LMD(synth-det)', 'TLME(synth-det)', 'MSRL']),
     '004_table2': (['BasicVSR++', 'HiFaceGAN-style', 'GFPGAN-style', 'VQFR', 'CodeFormer-style', 'PGTFormer'],
                    ['seconds/frame', 'network s/frame', 'detection s/frame', 'alignment s/frame', 'FVD']),
     '002_table4': ([f'{m} ({c})' for c in ('as is', 'degraded') for m in ('LQ input', 'EDVR', 'BasicVSR++', 'DAVD-Net-style', 'VRT-style', 'GAVN')],
