@@ -62,7 +62,7 @@ def paired_differences(df: pd.DataFrame, # tidy evaluation rows: method, clip, s
     p = p.assign(diff=p['a'] - p['b'])[['speaker', 'clip', 'seed', 'a', 'b', 'diff']]
     return p.sort_values(['speaker', 'clip', 'seed'], kind='stable').reset_index(drop=True)
 
-# %% ../nbs/42_stats.ipynb #e794008b
+# %% ../nbs/42_stats.ipynb #23085b2c
 def _cells(diffs: pd.DataFrame):
     "Cluster × seed matrices of difference sums and clip counts, the cluster kind, and the mean."
     d = diffs[diffs['diff'].notna()]
@@ -74,21 +74,25 @@ def _cells(diffs: pd.DataFrame):
     N = np.bincount(ci * K + si, minlength=C * K).reshape(C, K).astype(float)
     return S, N, kind
 
+def _resampled_means(diffs: pd.DataFrame, n_resamples: int, seed: int) -> tuple[float, np.ndarray, int, int]:
+    "(mean difference, its `n_resamples` cluster × seed bootstrap replicates (NaN for a resample of empty cells), clusters, seeds)."
+    S, N, _ = _cells(diffs)
+    C, K = S.shape
+    g = np.random.default_rng(seed)
+    wc = g.multinomial(C, np.full(C, 1 / C), size=n_resamples).astype(float)   # times each cluster is drawn
+    ws = g.multinomial(K, np.full(K, 1 / K), size=n_resamples).astype(float)   # times each seed is drawn
+    num, den = ((wc @ S) * ws).sum(1), ((wc @ N) * ws).sum(1)
+    with np.errstate(invalid='ignore', divide='ignore'): stat = num / den      # den 0: a resample of empty cells
+    return float(S.sum() / N.sum()), stat, C, K
+
 def cluster_bootstrap(diffs: pd.DataFrame, # rows of `paired_differences` (speaker, clip, seed, diff)
                       n_resamples: int=9999,
                       confidence: float=0.95,
                       seed: int=42, # seeds the numpy Generator: same seed, same interval
                       ) -> tuple[float, float, float]:
     "(mean difference, low, high): percentile interval of a speaker × seed cluster bootstrap (clips as clusters for one speaker)."
-    S, N, _ = _cells(diffs)
-    C, K = S.shape
-    mean = float(S.sum() / N.sum())
+    mean, stat, C, K = _resampled_means(diffs, n_resamples, seed)
     if C == 1 and K == 1: return mean, float('nan'), float('nan')
-    g = np.random.default_rng(seed)
-    wc = g.multinomial(C, np.full(C, 1 / C), size=n_resamples).astype(float)   # times each cluster is drawn
-    ws = g.multinomial(K, np.full(K, 1 / K), size=n_resamples).astype(float)   # times each seed is drawn
-    num, den = ((wc @ S) * ws).sum(1), ((wc @ N) * ws).sum(1)
-    with np.errstate(invalid='ignore', divide='ignore'): stat = num / den      # den 0: a resample of empty cells
     stat = stat[np.isfinite(stat)]
     if not len(stat): return mean, float('nan'), float('nan')
     alpha = (1 - confidence) / 2
@@ -189,21 +193,12 @@ def format_claims(table: pd.DataFrame, # from `claims_table`
                         verdict=r['verdict'], n=f"{r['n_speakers']}/{r['n_clips']}/{r['n_seeds']}", note=r['note']))
     return pd.DataFrame(out)
 
-# %% ../nbs/42_stats.ipynb #a14fc918
-def _boot_stats(diffs: pd.DataFrame, n_resamples: int, seed: int) -> tuple[float, np.ndarray, int]:
-    S, N, _ = _cells(diffs)
-    C, K = S.shape
-    g = np.random.default_rng(seed)
-    wc = g.multinomial(C, np.full(C, 1 / C), size=n_resamples).astype(float)
-    ws = g.multinomial(K, np.full(K, 1 / K), size=n_resamples).astype(float)
-    with np.errstate(invalid='ignore', divide='ignore'): stat = ((wc @ S) * ws).sum(1) / ((wc @ N) * ws).sum(1)
-    return float(S.sum() / N.sum()), stat, C
-
+# %% ../nbs/42_stats.ipynb #c6044863
 def margin_difference(d1: pd.DataFrame, d2: pd.DataFrame, # `paired_differences` rows of two independent test sets
                       n_resamples: int=9999, confidence: float=0.95, seed: int=42) -> tuple[float, float, float]:
     "(margin₁ − margin₂, low, high): the difference of two mean paired differences, each set resampled by its own cluster bootstrap."
-    m1, s1, _ = _boot_stats(d1, n_resamples, seed)
-    m2, s2, _ = _boot_stats(d2, n_resamples, seed + 1)
+    m1, s1, *_ = _resampled_means(d1, n_resamples, seed)
+    m2, s2, *_ = _resampled_means(d2, n_resamples, seed + 1)
     st = s1 - s2
     st = st[np.isfinite(st)]
     if not len(st): return m1 - m2, float('nan'), float('nan')
