@@ -17,7 +17,7 @@ COMMANDS = {  # subcommand -> (module, one-line help)
     'features': ('avface_nb.features', 'FHOG and MFCC-window features of a video'),
     'bench':    ('avface_nb.bench',    'throughput figures: preprocessing, metrics, restore, every method, training steps'),
     'synth':    ('avface_nb.synth',    'generate the built-in synthetic talking-face corpus'),
-    'metrics':  ('avface_nb.metrics',  'compare a restored video with its reference'),
+    'metrics':  ('avface_nb.evaluate', 'compare a restored video with its reference'),
     'train':    ('avface_nb.train',    'train a model from a YAML config (stages, checkpoints, --resume, DDP under torchrun)'),
     'restore':  ('avface_nb.restore',  'restore the face in a video with a trained checkpoint, keeping its audio'),
     'report':   ('avface_nb.report',   'run a report notebook with papermill into reports/html'),

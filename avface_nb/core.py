@@ -10,8 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['SEED', 'AvfaceError', 'InputError', 'check_distinct', 'atomic_output', 'seed_everything', 'rng', 'repo_root',
-           'real_clips_dir', 'real_clips', 'weights_dir', 'RequirementMissing', 'env_flag', 'skip_note', 'require_real',
-           'require_weights']
+           'real_clips_dir', 'real_clips', 'weights_dir', 'RequirementMissing', 'env_flag', 'skip_note', 'require_real']
 
 # %% ../nbs/00_core.ipynb #8d754e40
 class AvfaceError(Exception):
@@ -88,7 +87,7 @@ def weights_dir() -> Path:
     "Where offline weights are kept (`$AVFACE_WEIGHTS` or `<repo>/.weights`)."
     return Path(os.environ.get('AVFACE_WEIGHTS', repo_root()/'.weights'))
 
-# %% ../nbs/00_core.ipynb #dc16f6eb
+# %% ../nbs/00_core.ipynb #5398c2c8
 class RequirementMissing(AvfaceError):
     "Clips or weights a check needs are absent while `$AVFACE_REQUIRE_REAL=1` / `$AVFACE_REQUIRE_WEIGHTS=1` demands them."
 
@@ -111,14 +110,3 @@ def require_real(what: str, # the check that needs the shared real clips
     if real_clips(): return True
     where = os.environ.get('AVFACE_REAL_DIR') or '../shared/data/real'
     return skip_note(what, f'the real clips are absent ({where} missing or empty; set AVFACE_REAL_DIR)', 'AVFACE_REQUIRE_REAL')
-
-def require_weights(what: str, # the check that needs the weights
-                    names=None, # keys of `avface_nb.weights.weights_status()` (default: every file `make install` installs)
-                    ) -> bool:
-    "True when `avface_nb.weights` reports the weights `names` installed; else `skip_note` (raises under `AVFACE_REQUIRE_WEIGHTS=1`)."
-    from avface_nb.weights import weights_status, FILES
-    names = [names] if isinstance(names, str) else list(names or FILES)
-    st = weights_status()
-    missing = [st[n][len('n/a ('):-1] for n in names if st[n].startswith('n/a')]
-    if not missing: return True
-    return skip_note(what, '; '.join(missing), 'AVFACE_REQUIRE_WEIGHTS')

@@ -13,11 +13,10 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['CORPORA', 'SINGLE', 'REAL', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus', 'ensure_real',
-           'config_path', 'train_run', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan',
-           'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs',
-           'viewer_methods', 'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
-           'training_curves', 'paper_table']
+__all__ = ['reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run', 'final_ckpt', 'shared_stages',
+           'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli',
+           'run_labels', 'report_runs', 'score_runs', 'viewer_methods', 'describe_test_set', 'run_budget',
+           'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -51,64 +50,10 @@ def rel(path) -> str:
     try: return str(p.relative_to(repo_root().resolve()))
     except ValueError: return str(Path('…', *p.parts[-2:]))
 
-# %% ../nbs/45_experiments.ipynb #38f0df40
-CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
-    'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
-    # small: 60 speakers, 48 train / 12 test (12 test speakers, 24 test clips: clip-level noise averages out over speakers)
-    'small': dict(speakers=60, clips=2, seconds=4.0, size=128, crop=64, split='48,0,12', synth='data/synth60', prepared='data/prepared/synth60'),
-    'paper': dict(speakers=200, clips=4, seconds=6.0, size=384, crop=256, synth='data/synth_paper', prepared='data/prepared/synth_paper'),
-}
+# %% ../nbs/45_experiments.ipynb #1b26f193
+from .corpus import CORPORA, SINGLE, REAL, ensure_corpus, ensure_real
 
-# the single-speaker synthetic corpus (paper 002's Obama set: 150 / 5 / 25 videos of one person): one identity, many clips,
-# a clip-level split (`avface prepare --split-by clip`)
-SINGLE = {
-    'smoke': dict(speakers=1, clips=8, seconds=2.0, size=64, crop=32, split='6,0,2', synth='data/single_smoke', prepared='data/prepared/single_smoke'),
-    'small': dict(speakers=1, clips=60, seconds=4.0, size=128, crop=64, split='45,3,12', synth='data/single60', prepared='data/prepared/single60'),
-    'paper': dict(speakers=1, clips=180, seconds=6.0, size=384, crop=256, split='150,5,25', synth='data/single_paper', prepared='data/prepared/single_paper'),
-}
-
-def ensure_corpus(scale: str, # smoke | small | paper
-                  data: str='synthetic', # 'synthetic' (multi-speaker), 'aligned' (the same clips as faces aligned to the 5-point template), 'single' (one speaker, clip-level split), 'real' or the path of a prepared corpus
-                  seed: int=SEED, progress: bool=False) -> Path:
-    "The prepared corpus for `scale`: generated and prepared once (synthetic or 'real'), or checked (a given path)."
-    root = repo_root()
-    if data == 'real': return ensure_real(scale, seed=seed, progress=progress)
-    if data not in ('synthetic', 'single', 'aligned'):
-        p = Path(data); p = p if p.is_absolute() else root/p
-        if not (p/'index.json').exists(): raise InputError(p, 'not a prepared corpus (no index.json): run avface prepare on your videos')
-        return p
-    c = (SINGLE if data == 'single' else CORPORA)[scale]
-    prep = root/(c['prepared'] + ('_aligned' if data == 'aligned' else ''))
-    if (prep/'index.json').exists(): return prep
-    from avface_nb.synth import make_corpus
-    from avface_nb.data import prepare
-    syn = root/c['synth']
-    if not (syn/'corpus.json').exists():
-        make_corpus(syn, speakers=c['speakers'], clips=c['clips'], seconds=c['seconds'], size=c['size'], seed=seed, progress=progress)
-    prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True,
-            split_by='clip' if data == 'single' else 'speaker', aligned=data == 'aligned')
-    return prep
-
-# %% ../nbs/45_experiments.ipynb #1583f936
-REAL = dict(split='8,0,3')   # 8 train / 0 val / 3 test clips (speakers)
-
-def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale]['crop'])
-                src=None, # folder of the real clips (default: core.real_clips_dir(): $AVFACE_REAL_DIR or ../shared/data/real)
-                dest=None, # prepared folder (default: data/prepared/real_<crop>)
-                seed: int=SEED, progress: bool=False) -> Path:
-    "The shared real clips prepared once at the scale's crop size, split 8 train / 3 test."
-    from avface_nb.core import real_clips_dir
-    from avface_nb.data import prepare
-    root = repo_root()
-    src = Path(src or real_clips_dir() or root.parent/'shared'/'data'/'real')
-    crop = CORPORA[scale]['crop']
-    prep = Path(dest) if dest else root/'data'/'prepared'/f'real_{crop}'
-    if (prep/'index.json').exists(): return prep
-    if not src.is_dir(): raise InputError(src, 'the real clips are absent (expected ../shared/data/real beside the repository, or set AVFACE_REAL_DIR)')
-    prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
-    return prep
-
-# %% ../nbs/45_experiments.ipynb #4ea1eaac
+# %% ../nbs/45_experiments.ipynb #107e511c
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>_<scale>.yaml (`InputError` when absent)."
     p = repo_root()/'configs'/f'{method}_{scale}.yaml'
@@ -183,7 +128,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #def15b3d
+# %% ../nbs/45_experiments.ipynb #f77a5191
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -309,7 +254,7 @@ def cli(argv: list[str]|None=None) -> int:
     print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
     return 0
 
-# %% ../nbs/45_experiments.ipynb #041d95f7
+# %% ../nbs/45_experiments.ipynb #ce4acbc6
 def run_labels(report: str, params: dict, plan: dict|None=None) -> dict[str, str]:
     "Plan key -> display name (the method's title, or its ablation's name)."
     return {e['key']: registry.get(e['method']).display(e['ablation']) for e in plan_entries(report, params, plan)}
@@ -353,7 +298,7 @@ def describe_test_set(clips: list[dict], corpus) -> str:
     return (f"corpus {rel(corpus)}: {len({c['speaker'] for c in clips})} test speakers, {len(clips)} clips, "
             f"{sum(len(c['hq']) for c in clips)} frames at {clips[0]['hq'].shape[1]} px, degraded with {clips[0].get('preset')!r}")
 
-# %% ../nbs/45_experiments.ipynb #141fd9da
+# %% ../nbs/45_experiments.ipynb #4352569d
 def run_budget(ckpt) -> dict:
     "Steps, batch, frames per window, windows and frames seen, and seconds of a checkpoint's stage (with its earlier stages)."
     from avface_nb.checkpoint import load_checkpoint
@@ -367,7 +312,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/45_experiments.ipynb #2e2cc91e
+# %% ../nbs/45_experiments.ipynb #3dce0d0e
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
@@ -387,11 +332,11 @@ def landmarks_fn(data: str='synthetic'):
     "The landmark detector for LMD/TLME: ours trained on the synthetic corpus for synthetic data (when shipped), else dlib (None)."
     if data != 'synthetic': return None
     try:
-        from avface_nb.landmarks import SynthLandmarks
+        from avface_nb.experts.landmarks import SynthLandmarks
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #99cbf69b
+# %% ../nbs/45_experiments.ipynb #6be14fde
 def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
                     keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
                     window: int=25, # steps in the trailing mean
@@ -409,14 +354,14 @@ def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder hol
     if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/45_experiments.ipynb #0bb7b933
+# %% ../nbs/45_experiments.ipynb #5d3d7044
 def paper_table(paper: str, table: str) -> pd.DataFrame:
     "A paper's table as printed (reports/papers/<paper>_<table>.csv)."
     p = repo_root()/'reports'/'papers'/f'{paper}_{table}.csv'
     if not p.exists(): raise InputError(p, f'no table {table!r} of paper {paper!r}')
     return pd.read_csv(p, dtype=str, keep_default_na=False)
 
-# %% ../nbs/45_experiments.ipynb #4299ecfd
+# %% ../nbs/45_experiments.ipynb #75f39723
 #| eval: false
 if __name__ == '__main__':
     from avface_nb.core import AvfaceError

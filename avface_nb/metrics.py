@@ -19,8 +19,8 @@ __all__ = ['PSNR_CAP', 'MS_SSIM_BETAS', 'SSIM_WIN', 'SSIM_SIGMA', 'NIQE_PATCH', 
            'SYNC_OFFICIAL', 'NA_ERRORS', 'MetricUnavailable', 'as_video', 'to_frames', 'check_pair', 'psnr', 'mean_db',
            'ssim', 'ms_ssim_scales', 'ms_ssim', 'lpips', 'lpips_benchmark', 'detect_faces', 'dlib_landmarks', 'lmd',
            'tlme', 'mouth_boxes', 'crop_boxes', 'msrl', 'dlib_embeddings', 'deg_dlib', 'mscn', 'aggd_fit',
-           'niqe_features', 'niqe', 'gaussian_stats', 'frechet_distance', 'i3d_embed', 'fvd', 'sync_scorer',
-           'evaluate_pair', 'format_table', 'cli']
+           'niqe_features', 'niqe', 'gaussian_stats', 'frechet_distance', 'i3d_embed', 'fvd', 'evaluate_pair',
+           'format_table']
 
 # %% ../nbs/08_metrics.ipynb #022ba002
 class MetricUnavailable(AvfaceError):
@@ -401,7 +401,7 @@ def fvd(restored_videos, reference_videos, # lists of `(T,H,W,3)` uint8 videos
     if len(fa) < 2 or len(fb) < 2: raise MetricUnavailable(f'FVD needs at least 2 clips of {clip} frames per side (got {len(fa)}, {len(fb)})')
     return frechet_distance(*gaussian_stats(fa), *gaussian_stats(fb))
 
-# %% ../nbs/08_metrics.ipynb #6cd41cf3
+# %% ../nbs/08_metrics.ipynb #4d72bd6a
 METRICS = {  # key -> (table name, better, what)
     'psnr': ('PSNR', 'higher', 'dB, whole frame'),
     'ssim': ('SSIM', 'higher', 'whole frame'),
@@ -430,20 +430,6 @@ DEFAULT_METRICS = ['psnr', 'ssim', 'ms_ssim', 'lpips_alex', 'lpips_vgg', 'psnr_m
 SYNC_METRICS = ('sync_c', 'sync_d', 'sync_offset')                                 # the synthetic-corpus expert
 SYNC_OFFICIAL = ('sync_c_official', 'sync_d_official', 'sync_offset_official')    # SyncNet v2, user's weights only
 NA_ERRORS = (WeightsMissing, MetricUnavailable)
-
-@functools.lru_cache(maxsize=2)
-def _sync_scorer(path: str, mtime: int):
-    from avface_nb.syncnet import SyncScorer
-    return SyncScorer(path)
-
-def sync_scorer(expert=None, # a `syncnet.SyncScorer`, a checkpoint path, or None (the committed expert)
-                ):
-    "The lip-sync expert used by the `sync_*` metrics (loaded once per file); `WeightsMissing` when its checkpoint is absent."
-    from avface_nb.syncnet import SyncScorer, default_checkpoint
-    if isinstance(expert, SyncScorer): return expert
-    p = Path(expert) if expert is not None else default_checkpoint()
-    if not p.is_file(): return SyncScorer(p)                                      # raises WeightsMissing with the reason
-    return _sync_scorer(str(p.resolve()), p.stat().st_mtime_ns)
 
 class _Pair:
     "Lazily computed boxes, landmarks and mouth crops shared by the metrics of one pair."
@@ -480,21 +466,22 @@ class _Pair:
     @property
     def sync(self):
         def make():
-            sc = sync_scorer(self.au.get('expert'))                                 # a missing expert: n/a first
+            sc = self.au.get('expert')                                              # a missing expert: n/a first
+            if sc is None: raise MetricUnavailable('no lip-sync expert given (sync_expert=; `evaluate` passes the committed synth expert)')
             if self.au.get('mfcc') is None: raise MetricUnavailable("no audio features given (pass mfcc=, the clip's L×80 MFCCs)")
             return sc.score(self.u8(self.a), self.lm_mouth, self.au['mfcc'], self._fps())
         return self.get('sync', make)
     @property
     def sync_official(self):
         def make():
-            from avface_nb import syncnet as S
-            S.official_syncnet()                                                     # the user's weights, or n/a with the reason
+            fn = self.au.get('official')                                            # the user's SyncNet v2, or n/a with the reason
+            if fn is None: raise MetricUnavailable('no official SyncNet scorer given (sync_official=; `evaluate` passes SyncNet v2 from $AVFACE_SYNCNET)')
+            if hasattr(fn, 'ready'): fn.ready()                                     # missing weights: n/a naming them, before the audio check
             if self.au.get('audio') is None: raise MetricUnavailable('no audio samples given (pass audio=, 16 kHz mono)')
             H, W = self.a.shape[1:3]
             bx = self.boxes
             whole = np.allclose(np.asarray(bx, np.float64), [0, 0, W, H])          # the frames are avface face crops
-            return S.official_scores(self.u8(self.a), self.au['audio'], self._fps(), self.au.get('sr', 16000),
-                                     boxes=None if whole else bx)
+            return fn(self.u8(self.a), self.au['audio'], self._fps(), self.au.get('sr', 16000), boxes=None if whole else bx)
         return self.get('sync_official', make)
 
 def _compute(key: str, p: _Pair) -> float:
@@ -529,7 +516,8 @@ def evaluate_pair(restored, reference, # `(T,H,W,3)` in [0, data_range]
                   audio: np.ndarray|None=None, # mono float samples in [-1,1] at `sr`, for `sync_*_official`
                   fps: float|None=None, # the video's frame rate (lip-sync metrics)
                   sr: int=16000, # sample rate of `audio`
-                  sync_expert=None, # lip-sync expert: `syncnet.SyncScorer` or checkpoint path (default: the committed one)
+                  sync_expert=None, # lip-sync expert: an object with `score(frames, mouth_landmarks, mfcc, fps) -> dict` (`evaluate` passes the committed one)
+                  sync_official=None, # SyncNet v2 scorer: `(frames, audio, fps, sr, boxes=) -> dict` (`evaluate` passes it)
                   ):
     "Metrics of one restored/reference pair as tidy rows (n/a rows carry the reason)."
     a, b = check_pair(restored, reference)
@@ -537,7 +525,7 @@ def evaluate_pair(restored, reference, # `(T,H,W,3)` in [0, data_range]
     unknown = [m for m in metrics if m not in METRICS]
     if unknown: raise ValueError(f'unknown metrics {unknown} (known: {", ".join(METRICS)})')
     p = _Pair(a, b, boxes, landmarks, landmarks_fn or dlib_landmarks, data_range,
-              dict(mfcc=mfcc, audio=audio, fps=fps, sr=sr, expert=sync_expert))
+              dict(mfcc=mfcc, audio=audio, fps=fps, sr=sr, expert=sync_expert, official=sync_official))
     rows = []
     from tqdm.auto import tqdm
     for k in tqdm(metrics, desc='metrics', disable=None if progress is None else not progress, leave=False):
@@ -560,42 +548,3 @@ def format_table(rows) -> str:
     arrow = {'higher': '↑', 'lower': '↓', 'zero': '→0'}
     return '\n'.join(f"{r['name'].ljust(w)}  {val(r):>10}  {'' if r['note'].startswith('n/a') else arrow[r['better']] + ' ' + r['note']}"
                      for r in rows)
-
-# %% ../nbs/08_metrics.ipynb #2be5763d
-def _jsonable(v):
-    if isinstance(v, str): return v
-    return 'inf' if v == float('inf') else ('nan' if v != v else v)
-
-def cli(argv: list[str]|None=None) -> int:
-    "Compare a restored video with its reference, frame by frame."
-    from avface_nb.io import read_video
-    ap = argparse.ArgumentParser(prog='avface metrics', description='compare a restored video with its reference')
-    ap.add_argument('restored'); ap.add_argument('reference')
-    ap.add_argument('--metrics', default=','.join(DEFAULT_METRICS), help=f'comma-separated, from: {", ".join(METRICS)}')
-    ap.add_argument('--json', action='store_true', help='print JSON instead of a table')
-    ap.add_argument('--max-frames', type=int, default=None, help='compare only the first N frames')
-    a = ap.parse_args(argv)
-    ms = [m.strip() for m in a.metrics.split(',') if m.strip()]
-    bad = [m for m in ms if m not in METRICS]
-    if bad: ap.error(f'unknown metrics {bad} (known: {", ".join(METRICS)})')
-    sync = any(m in SYNC_METRICS + SYNC_OFFICIAL for m in ms)        # lip sync needs the audio track
-    rv = read_video(a.restored, audio=sync, max_frames=a.max_frames)
-    r = rv.frames
-    g = read_video(a.reference, audio=False, max_frames=a.max_frames).frames
-    if len(r) != len(g): raise InputError(a.restored, f'has {len(r)} frames but the reference {a.reference} has {len(g)}')
-    if r.shape[1:] != g.shape[1:]:
-        raise InputError(a.restored, f'frame size {r.shape[2]}x{r.shape[1]} differs from the reference {a.reference} ({g.shape[2]}x{g.shape[1]})')
-    au = {}
-    if sync:
-        if rv.audio is None or len(rv.audio) == 0:                   # the restored file's audio, else the reference's
-            ga = read_video(a.reference, audio=True, max_frames=a.max_frames)
-            rv = ga if ga.audio is not None and len(ga.audio) else rv
-        if rv.audio is not None and len(rv.audio):
-            from avface_nb.features import mfcc
-            from avface_nb.data import _cmvn
-            au = dict(audio=rv.audio, sr=rv.sr, mfcc=_cmvn(mfcc(rv.audio, rv.sr)))
-        au['fps'] = rv.fps
-    rows = evaluate_pair(r, g, ms, progress=None, **au)
-    if a.json: print(json.dumps({x['metric']: _jsonable(x['note'] if x['note'].startswith('n/a') else x['value']) for x in rows}, indent=1))
-    else: print(format_table(rows))
-    return 0

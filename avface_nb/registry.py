@@ -82,8 +82,8 @@ def register_task(name: str):
 _LOADED: list[str] = []
 
 def method_modules() -> list[str]:
-    "Names of the modules in the `avface_nb.methods` package (from disk)."
-    import avface_nb.methods as pkg
+    "Names of the modules in the `avface_nb.methods` package (from disk; found by name, as plug-ins are: no engine module imports a method)."
+    pkg = importlib.import_module('avface_nb.methods')
     return sorted(f'avface_nb.methods.{m.name}' for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith('_'))
 
 def load_all() -> dict[str, MethodSpec]:

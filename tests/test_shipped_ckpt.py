@@ -32,7 +32,7 @@ def mean_colour(frames):
 
 def lpips_ready(what):
     "True when LPIPS-alex's weights are installed; else a visible skip of the LPIPS assertions (a failure under CI's flag)."
-    from avface_nb.core import require_weights
+    from avface_nb.weights import require_weights
     return require_weights(what, LPIPS_W)
 
 @pytest.fixture(scope='module')

@@ -482,7 +482,7 @@ def detector_errors(ckpt, # a GAVN checkpoint (with the identity module)
                     split: str='test', batch: int=256) -> dict:
     "Landmark error of the GAVN checkpoint's detector on `split`'s degraded frames: frames, px_all, px_mouth, nme_all, nme_mouth."
     from avface_nb.data import ClipWindows
-    from avface_nb.landmarks import interocular
+    from avface_nb.experts.landmarks import interocular
     ck = load_checkpoint(ckpt, expect_kind='gavn')
     m = GAVNTask.from_checkpoint(ck)
     if not m.identity: raise InputError(ckpt, 'is a GAVN without the identity module (w/o IF): it has no landmark detector')

@@ -19,7 +19,7 @@ from ..vq import count_params, PatchDiscriminator, GAN_LOSSES
 from ..registry import MethodSpec, register, register_task, build_model
 from ..train import Task, construct, model_section, loss_settings, _where
 from ..restore import Restorer, check_crops, model_device, to_uint8, _line
-from ..parsing import ParseNet, build_parser, PARSE_PRESETS
+from ..experts.parsing import ParseNet, build_parser, PARSE_PRESETS
 
 # %% auto #0
 __all__ = ['PGT_PRESETS', 'ABLATIONS', 'SPEC', 'PGT_STAGES', 'ACC_METRICS', 'encoder_levels', 'sincos', 'grid_code', 'attend',
