@@ -213,7 +213,7 @@ def chunk_plan(T: int, # frames
         out.append((s, e, a, b))
     return out
 
-# %% ../nbs/15_restore.ipynb #83fcee8a
+# %% ../nbs/15_restore.ipynb #cc26d100
 PAPER_CROP = 256    # crop side of the paper presets (`train.SCALES['paper']`, `configs/*_paper.yaml`)
 
 def face_side(squares) -> float:
