@@ -628,7 +628,9 @@ def cli(argv: list[str]|None=None) -> int:
     "avface restore IN OUT --ckpt PATH: restore the face in a video, keeping its frames, rate, size and audio."
     names = method_names()
     p = argparse.ArgumentParser(prog='avface restore', description='Restore the face in a video (detect, crop, restore, paste back); '
-                                'OUT keeps the frame count, frame rate, frame size and the original audio.')
+                                'OUT keeps the frame count, frame rate, frame size and the original audio. A warning on stderr says when '
+                                'the checkpoint cannot be expected to help this video (its crop under half the face size, or trained on '
+                                'synthetic faces only) and what would serve better.')
     p.add_argument('input', metavar='IN', help='input video (any size; mp4/mpg/avi/mov/mkv...)')
     p.add_argument('output', metavar='OUT', help='output .mp4 (written under a temporary name, renamed when complete)')
     p.add_argument('--ckpt', help='checkpoint written by `avface train` (every method but none)')
