@@ -1,6 +1,7 @@
 """Write tests/data/resolved_configs.json: every shipped method config at every scale, fully resolved by the engine.
 
-For each `<method>_<scale>` (the name `train.load_config` accepts) the file records
+Written once from the per-scale files (configs/<method>_<scale>.yaml) before they were merged into one file per method;
+since then the reference. For each `<method>_<scale>` (the name `train.load_config` accepts) the file records
 - `config`: `train.load_config(name)` (without `source`, the file it was read from),
 - `stages`: per stage, `stage_config` (the stage's settings), `dataset` (the ClipWindows arguments the stage's task
   builds its dataset from, completed with ClipWindows' own defaults: what the data pipeline really gets) and `model`
@@ -18,16 +19,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / 'tests' / 'data' / 'resolved_configs.json'
 
 def config_names() -> list[str]:
-    "Every `<method>_<scale>` name of the shipped configs."
-    from avface_nb.train import SCALES
-    return sorted(p.stem for p in (ROOT / 'configs').glob('*.yaml') if p.stem.rsplit('_', 1)[-1] in SCALES)
+    "Every `<method>_<scale>` name of the shipped configs (configs/<method>.yaml, a block per scale)."
+    from avface_nb.train import SCALES, method_configs
+    return sorted(f'{m}_{s}' for m in method_configs() for s in SCALES)
 
 def resolved(name: str) -> dict:
     "One config fully resolved: the config, and per stage its settings, dataset arguments and model arguments."
     from avface_nb.train import load_config, stage_config, TASKS
     from avface_nb.data import ClipWindows
     cw = {k: p.default for k, p in inspect.signature(ClipWindows).parameters.items() if p.default is not inspect.Parameter.empty}
-    cfg = load_config(ROOT / 'configs' / f'{name}.yaml')
+    cfg = load_config(name)
     stages = {}
     for st in cfg['train']['stages']:
         scfg = stage_config(cfg, st); cls = TASKS[scfg['task']]
