@@ -126,7 +126,7 @@ def report(res: dict) -> str:
             if key in d: lines.append(f'    goal {key} {desc}: {_fmt(d[key])} -> {"PASS" if ok(d[key]) else "MISS"}')
     return '\n'.join(lines)
 
-# %% ../nbs/90_bench.ipynb #5a44e415
+# %% ../nbs/90_bench.ipynb #d6a29011
 def bench_train(clip=None, scale: str='small', steps: int=4, methods=None, sets=(), # extra config overrides, e.g. ['data.lq_cache=0']
                 **_) -> dict:
     "Per method stage at `scale`: s/step, batch share, GFLOPs/step, GFLOP/s and % of the measured sgemm peak."
@@ -140,9 +140,9 @@ def bench_train(clip=None, scale: str='small', steps: int=4, methods=None, sets=
     with tempfile.TemporaryDirectory(prefix='avface-bench-train-') as d:
         corpus = toy_corpus(Path(d)/'c', speakers=4, clips=2, frames=40, size=size, landmarks=True, parsing=True)   # every method's inputs
         for m in (methods or registry.names()):
-            cp = repo_root()/'configs'/f'{m}_{scale}.yaml'
+            cp = repo_root()/'configs'/f'{m}.yaml'
             if not cp.exists(): continue
-            cfg = load_config(cp, [f'data.root={corpus}', 'train.device=cpu', *sets])
+            cfg = load_config(cp, [f'data.root={corpus}', 'train.device=cpu', *sets], scale=scale)
             prev = {}
             for st in cfg['train']['stages']:
                 f = stage_figures(cfg, st, prev, steps)

@@ -16,9 +16,9 @@ from .io import read_video, VIDEO_EXTS
 from . import face as F, features as X, degrade as D
 
 # %% auto #0
-__all__ = ['SPLIT_BY', 'MIN_FRAMES', 'ALIGN_WITH', 'DEFAULT_DEGRADE', 'ClipRef', 'find_clips', 'split_speakers', 'split_clips',
-           'prepare_clip', 'prepare', 'cli', 'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames', 'crop_labels',
-           'ClipWindows', 'SkipSampler', 'make_loader', 'batches_per_epoch']
+__all__ = ['SPLIT_BY', 'MIN_FRAMES', 'ALIGN_WITH', 'DEFAULT_DEGRADE', 'STREAMS', 'ClipRef', 'find_clips', 'split_speakers',
+           'split_clips', 'prepare_clip', 'prepare', 'cli', 'toy_corpus', 'read_split', 'corpus_clips', 'resize_frames',
+           'crop_labels', 'window_streams', 'ClipWindows', 'SkipSampler', 'make_loader', 'batches_per_epoch']
 
 # %% ../nbs/06_data.ipynb #d5f54021
 @dataclass
@@ -373,20 +373,29 @@ def _chw(x: np.ndarray) -> torch.Tensor:
     t = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2)
     return t.float().div_(255) if x.dtype == np.uint8 else t.float()
 
-# %% ../nbs/06_data.ipynb #0fe339fe
-DEFAULT_DEGRADE = 'avfr'   # the degradation chain of paper 001 (degrade.PRESETS): the default of training and test sets
+# %% ../nbs/06_data.ipynb #ea1b9b75
+DEFAULT_DEGRADE = 'avfr'   # the degradation chain of paper 001 (degrade.PRESETS): the test clips' default (`evaluate.test_clips`), not a training default
+STREAMS = ('lq', 'hog', 'mfcc', 'mfcc_neg', 'lm', 'parse')   # what a window can carry besides `hq`, each asked for by an argument
+
+def window_streams(degrade: str|dict|None=None, # as `ClipWindows`
+                   audio: bool=False, interference: str|None=None, hog: bool=False, landmarks: bool=False, parsing: bool=False,
+                   **_) -> list[str]:
+    "The streams (item keys of `STREAMS`) a `ClipWindows` built with these arguments yields per window, besides `hq`."
+    on = dict(lq=degrade is not None, hog=bool(hog) and degrade is not None, mfcc=bool(audio), mfcc_neg=bool(audio) and interference is not None,
+              lm=bool(landmarks), parse=bool(parsing))
+    return [k for k in STREAMS if on[k]]
 
 class ClipWindows(torch.utils.data.Dataset):
-    "Windows of `frames` frames from one split's clips: HQ, seeded on-the-fly LQ, FHOG of LQ, MFCC and interference windows."
+    "Windows of `frames` HQ frames from one split's clips, plus the streams asked for: seeded on-the-fly LQ, FHOG of LQ, MFCC and interference windows, landmarks, parsing labels."
     def __init__(self, root, # prepared corpus folder
                  split: str='train', # which speakers ('train', 'val', 'test')
                  frames: int=5, # window length T (AVFR: 2Δ+1 = 5)
                  size: int|None=None, # crop side the tensors have (None: the corpus's)
-                 degrade: str|dict|None=DEFAULT_DEGRADE, # degradation preset name or config; None: no LQ
+                 degrade: str|dict|None=None, # degradation preset name or config (e.g. 'avfr', paper 001's chain); None: no LQ
                  K: int=5, # MFCC frames per window (Eq. 1; Table 5 uses 3, 5, 7)
-                 audio: bool=True, # return MFCC windows
-                 interference: str|None='permuted', # 'permuted', 'other' or None (no M'_i)
-                 hog: bool=True, # return FHOG of the LQ crops
+                 audio: bool=False, # return MFCC windows
+                 interference: str|None=None, # 'permuted', 'other' (AVFR's M'_i, Eq. 7) or None; needs `audio`
+                 hog: bool=False, # return FHOG of the LQ crops (needs `degrade`)
                  cell: int=4, # FHOG cell side
                  stride: int|None=None, # frames between window starts (default: `frames`, no overlap)
                  jitter: bool|None=None, # seeded per-epoch start offset below the stride (default: train split)
@@ -425,6 +434,8 @@ class ClipWindows(torch.utils.data.Dataset):
         self.epoch = 0
 
     def __len__(self): return len(self.index)
+    @property
+    def streams(self) -> list[str]: return window_streams(self.degrade, self.audio, self.interference, self.hog, self.landmarks, self.parsing)
     def set_epoch(self, epoch: int): self.epoch = int(epoch)   # items of epoch e are functions of (seed, e, index)
 
     def _dir(self, c): return self.root / 'clips' / self.clips[c]['clip_id']

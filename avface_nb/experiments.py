@@ -55,12 +55,12 @@ from .corpus import CORPORA, SINGLE, REAL, ensure_corpus, ensure_real
 
 # %% ../nbs/45_experiments.ipynb #107e511c
 def config_path(method: str, scale: str) -> Path:
-    "configs/<method>_<scale>.yaml (`InputError` when absent)."
-    p = repo_root()/'configs'/f'{method}_{scale}.yaml'
+    "configs/<method>.yaml, the method's one file (a block per scale; `InputError` when absent)."
+    p = repo_root()/'configs'/f'{method}.yaml'
     if not p.exists(): raise InputError(p, f'no config for method {method!r} at scale {scale!r}')
     return p
 
-def train_run(config: str, # config file (e.g. configs/x_small.yaml) or a method name (→ configs/<method>_<scale>.yaml)
+def train_run(config: str, # config file (e.g. configs/x.yaml, read at `scale`) or a method name (→ configs/<method>.yaml)
               scale: str, corpus, # prepared corpus folder
               name: str, # run name (folder under runs/<scale>/)
               sets=(), # extra overrides 'key.sub=value'

@@ -37,8 +37,8 @@ def trained(tmp_path_factory):
         out = {{}}
         for n in names:
             per_stage = [f'train.{{st}}.{{k}}={{v}}' for st in registry.get(n).stages for k, v in (('steps', 2), ('batch', 2))]   # batch 2: batch norm needs two values
-            cfg = load_config(Path({str(ROOT)!r})/'configs'/f'{{n}}_smoke.yaml',
-                              [f'data.root={{corpus}}', 'train.steps=2', 'train.ckpt_every=2', 'train.batch=2', 'data.stride=6', *per_stage])
+            cfg = load_config(Path({str(ROOT)!r})/'configs'/f'{{n}}.yaml',
+                              [f'data.root={{corpus}}', 'train.steps=2', 'train.ckpt_every=2', 'train.batch=2', 'data.stride=6', *per_stage], scale='smoke')
             r = train(cfg, d/'runs'/n, progress=False)
             out[n] = {{k: v['path'] for k, v in r.items()}}
         img = cv2.resize(skimage.data.astronaut(), (160, 160))

@@ -40,7 +40,7 @@ def runs(tmp_path_factory):
     corpus = toy_corpus(d / 'corpus', speakers=4, clips=2, frames=12, size=32)
     env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
     def go(launch, out, *extra):
-        cmd = launch + ['-m', 'avface_nb.train', str(ROOT / 'configs' / 'tsvqgan_smoke.yaml'), '--out', str(d / out), '--no-progress',
+        cmd = launch + ['-m', 'avface_nb.train', str(ROOT / 'configs' / 'tsvqgan.yaml'), '--scale', 'smoke', '--out', str(d / out), '--no-progress',
                         '--set', f'data.root={corpus}', '--set', 'data.stride=4', '--set', f'train.steps={STEPS}',
                         '--set', f'train.batch={BATCH}', '--set', 'train.ckpt_every=2', *extra]
         try: r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=300, env=env)

@@ -63,7 +63,8 @@ def pack(scale: str, out: Path, part_mb: float=30.):
                 for name in ('mfcc.npy', 'meta.json'): files.append((d / name, r / name))
             dsd = SCALES[scale]['data']; seen = set()
             for s in sorted(s for d, s in need if d == data):                 # the degraded clips each seed trains on
-                ds = ClipWindows(root, 'train', size=size, lq_cache=dsd.get('lq_cache', DEFAULTS['data']['lq_cache']), seed=s,
+                ds = ClipWindows(root, 'train', size=size, degrade='avfr',   # paper 001's chain (AVFR, VQFR, BasicVSR++): the LQ it packs
+                                 lq_cache=dsd.get('lq_cache', DEFAULTS['data']['lq_cache']), seed=s,
                                  lq_seed=dsd.get('lq_seed', DEFAULTS['data']['lq_seed']))
                 if ds.cache_dir() in seen: continue
                 seen.add(ds.cache_dir())
