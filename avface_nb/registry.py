@@ -141,7 +141,7 @@ class _SourceSnapshot(importlib.abc.MetaPathFinder):
         return None
 
 def _record(store: dict, name: str, origin, when: str):
-    try: p = Path(origin); st = p.stat(); text = p.read_text()
+    try: p = Path(origin); st = p.stat(); text = p.read_text(encoding='utf-8')
     except (OSError, UnicodeDecodeError): return
     store[name] = dict(path=str(p), text=text, stat=(st.st_mtime_ns, st.st_size), when=when)
 
@@ -179,7 +179,7 @@ def module_source(modname: str) -> str:
     s, p = _SOURCES[modname], Path(_SOURCES[modname]['path'])
     try: st = p.stat(); now = (st.st_mtime_ns, st.st_size)        # the file must still hold the code that runs (a new process,
     except OSError: now = None                                     # e.g. a DataLoader worker or a DDP rank, would import it)
-    if now != s['stat'] and now is not None and p.read_text() == s['text']: s['stat'] = now   # touched, not edited
+    if now != s['stat'] and now is not None and p.read_text(encoding='utf-8', errors='replace') == s['text']: s['stat'] = now   # touched, not edited
     elif s.get('stale') or now != s['stat']:
         raise InputError(p, 'changed on disk since this process imported it, so a code digest would not describe the code '
                             'that runs: restart Python (or the kernel) and run again')
