@@ -4,14 +4,14 @@
 
 # %% ../nbs/09_checkpoint.ipynb #d8372ce5
 from __future__ import annotations
-import pickle, random, zipfile
+import hashlib, pickle, random, zipfile
 from pathlib import Path
 import numpy as np
 import torch
 from .core import InputError, atomic_output
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'plain', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'slim']
+__all__ = ['CKPT_FORMAT', 'plain', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'slim', 'weights_digest']
 
 # %% ../nbs/09_checkpoint.ipynb #b0caaa0c
 def plain(x):
@@ -50,8 +50,10 @@ def save_checkpoint(path, # destination (written atomically)
 
 def load_checkpoint(path, # a checkpoint file
                     expect_kind: str|tuple|None=None, # task kind(s) accepted (None: any)
-                    map_location='cpu') -> dict:
-    "Read a checkpoint with `weights_only=True`; `InputError` for a missing, corrupted or wrong-kind file."
+                    map_location='cpu',
+                    attach: bool=True, # read the frozen parts back from the earlier checkpoints it names (and check their weights)
+                    ) -> dict:
+    "Read a checkpoint with `weights_only=True`; `InputError` for a missing, corrupted or wrong-kind file, or one whose frozen earlier weights changed."
     path = Path(path)
     if not path.is_file(): raise InputError(path, 'no such checkpoint file')
     if not zipfile.is_zipfile(path):   # every checkpoint torch.save writes is a zip archive
@@ -69,11 +71,11 @@ def load_checkpoint(path, # a checkpoint file
     if want and ck.get('kind') not in want:
         raise InputError(path, f"is a checkpoint of kind {ck.get('kind')} (stage {ck.get('stage')}, step {ck.get('step')}), "
                                f"expected kind {' or '.join(want)}")
-    return _complete(ck, path)
+    return _complete(ck, path, attach)
 
 # %% ../nbs/09_checkpoint.ipynb #7cf80207
 def slim(ck: dict, # a complete checkpoint dict (modules, ...)
-         frozen: dict|None=None, # 'module.sub' -> {'path': earlier final.pt (relative to this one), 'hash': its stage hash, 'module': its module name}
+         frozen: dict|None=None, # 'module.sub' -> {'path': earlier final.pt (relative to this one), 'hash': its stage hash, 'weights': its `weights_digest`, 'module': its module name}
          half: bool=True, # store floating tensors as float16
          ) -> dict:
     "A copy of `ck` without the frozen sub-modules' weights (recorded in `frozen_from`) and with float16 storage."
@@ -89,20 +91,45 @@ def slim(ck: dict, # a complete checkpoint dict (modules, ...)
         out['storage'] = 'float16'
     return out
 
-def _complete(ck: dict, path: Path) -> dict:
-    "Float32 weights, and the frozen sub-modules read back from the checkpoints named in `frozen_from`."
+def weights_digest(ck: dict) -> str:
+    "16 hex digits: SHA-256 of a loaded checkpoint's weights (every module's tensors: name, dtype, shape and bytes, in name order)."
+    h = hashlib.sha256()
+    for n in sorted(ck['modules']):
+        sd = ck['modules'][n]
+        for k in sorted(sd):
+            v = sd[k]
+            if torch.is_tensor(v):
+                t = v.detach().cpu().contiguous()
+                h.update(f'{n}.{k}:{t.dtype}:{tuple(t.shape)}\n'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+            else: h.update(f'{n}.{k}={v!r}\n'.encode())
+    return h.hexdigest()[:16]
+
+def _complete(ck: dict, path: Path, attach: bool=True) -> dict:
+    "Float32 weights, and the frozen sub-modules read back from the checkpoints named in `frozen_from` (their weights checked)."
     if ck.get('storage') == 'float16':
         up = lambda v: v.float() if torch.is_tensor(v) and v.dtype == torch.float16 else v
         ck['modules'] = {n: {k: up(v) for k, v in sd.items()} for n, sd in ck['modules'].items()}
         if torch.is_tensor(ck.get('codebook')): ck['codebook'] = up(ck['codebook'])
         ck['storage'] = 'float32 (stored as float16)'
+    if not attach: return ck
+    checked = {}
     for part, src in (ck.get('frozen_from') or {}).items():
         mod, sub = part.split('.', 1)
         dep = (path.parent / src['path']).resolve()
         if not dep.is_file(): raise InputError(path, f"needs the frozen {part} weights of {src['path']} (stage hash {src['hash']}), which is missing")
         d = load_checkpoint(dep)
-        if d.get('stage_hash') != src['hash']:
-            raise InputError(path, f"its frozen {part} came from stage hash {src['hash']}, but {dep} holds {d.get('stage_hash')} (retrained since)")
+        if src.get('weights'):                                   # the digest of the weights this stage was trained on
+            got = weights_digest(d)
+            if got != src['weights']:
+                raise InputError(path, f"was trained on frozen {part} weights {src['weights']} of {dep}, which now holds weights {got} "
+                                       f"(retrained since; retrain this stage or restore that checkpoint)")
+            checked[part] = 'verified'
+        else:                                                    # written before weight digests: only the stage hash to compare
+            if d.get('stage_hash') != src['hash']:
+                raise InputError(path, f"its frozen {part} came from stage hash {src['hash']}, but {dep} holds {d.get('stage_hash')} (retrained since)")
+            checked[part] = 'legacy: no weight digest recorded, unverified'
         ck['modules'][mod] = {**ck['modules'][mod], **{f'{sub}.{k}': v for k, v in d['modules'][src.get('module', 'model')].items()}}
-    if ck.get('frozen_from'): ck['attached_from'] = ck.pop('frozen_from')   # complete now: saving it again stores every weight
+    if ck.get('frozen_from'):
+        ck['attached_from'] = ck.pop('frozen_from')              # complete now: saving it again stores every weight
+        ck['frozen_check'] = checked
     return ck

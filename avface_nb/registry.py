@@ -4,14 +4,16 @@
 
 # %% ../nbs/13_registry.ipynb #9e445d4e
 from __future__ import annotations
-import hashlib, importlib, inspect, pkgutil, sys
+import ast, hashlib, importlib, importlib.abc, importlib.util, inspect, os, pkgutil, sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from .core import InputError
 
 # %% auto #0
 __all__ = ['TASKS', 'METHODS', 'MethodSpec', 'register', 'register_task', 'method_modules', 'load_all', 'get', 'names', 'task',
-           'task_for_kind', 'spec_of', 'code_digest', 'model_from_checkpoint', 'build_model']
+           'task_for_kind', 'spec_of', 'module_source', 'code_closure', 'code_digest', 'model_from_checkpoint',
+           'build_model']
 
 # %% ../nbs/13_registry.ipynb #e72e7814
 TASKS: dict[str, type] = {}               # task name -> `train.Task` subclass
@@ -122,10 +124,105 @@ def spec_of(obj) -> MethodSpec|None:
     return next((s for s in METHODS.values() if s.module == mod), None)
 
 # %% ../nbs/13_registry.ipynb #795afd0b
-def _module_source(modname: str) -> str:
-    mod = sys.modules.get(modname)
-    try: return inspect.getsource(mod) if mod is not None else ''
-    except (OSError, TypeError): return ''
+_PKG = __name__.split('.')[0] if __name__ != '__main__' else 'avface_nb'   # the package whose modules are digested
+
+class _SourceSnapshot(importlib.abc.MetaPathFinder):
+    "A `sys.meta_path` finder that records each package module's source text as the module is imported (finds nothing itself)."
+    _avface_snapshot = True
+    def __init__(self): self.sources: dict[str, dict] = {}      # module name -> {'path', 'text', 'stat', 'when'[, 'stale', 'imports']}
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != _PKG and not fullname.startswith(_PKG + '.'): return None
+        for f in sys.meta_path:                                  # the spec the other finders give, unchanged
+            if f is self or getattr(f, '_avface_snapshot', False) or not hasattr(f, 'find_spec'): continue
+            spec = f.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.origin and spec.has_location: _record(self.sources, fullname, spec.origin, 'import')
+                return spec
+        return None
+
+def _record(store: dict, name: str, origin, when: str):
+    try: p = Path(origin); st = p.stat(); text = p.read_text(encoding='utf-8')
+    except (OSError, UnicodeDecodeError): return
+    store[name] = dict(path=str(p), text=text, stat=(st.st_mtime_ns, st.st_size), when=when)
+
+def _pyc_disagrees(origin: str) -> bool:
+    "True when the module's cached bytecode was compiled from another version of the file (a timestamp .pyc whose recorded mtime/size differ)."
+    if sys.dont_write_bytecode: return False                   # a stale .pyc is not rewritten: it says nothing about this import
+    try:
+        c = importlib.util.cache_from_source(origin); st = os.stat(origin)
+        if not os.access(Path(c).parent, os.W_OK): return False   # (nor in a folder Python cannot write)
+        head = Path(c).read_bytes()[:16]
+    except (OSError, ValueError, NotImplementedError): return False
+    if len(head) < 16 or int.from_bytes(head[4:8], 'little') != 0: return False     # no .pyc, or a hash-based one
+    return (int.from_bytes(head[8:12], 'little'), int.from_bytes(head[12:16], 'little')) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
+
+_FINDER = next((f for f in sys.meta_path if getattr(f, '_avface_snapshot', False)), None)
+if _FINDER is None: _FINDER = _SourceSnapshot(); sys.meta_path.insert(0, _FINDER)
+_SOURCES = _FINDER.sources                              # shared by every copy of this code (the package's, a notebook's)
+for _n, _m in list(sys.modules.items()):                # imported before this module: recorded now (same `import` statement)
+    if (_n == _PKG or _n.startswith(_PKG + '.')) and _n not in _SOURCES and getattr(_m, '__file__', None):
+        _record(_SOURCES, _n, _m.__file__, 'early')
+        if _n in _SOURCES and _pyc_disagrees(_m.__file__): _SOURCES[_n]['stale'] = True
+
+def module_source(modname: str) -> str:
+    "The source text of a package module as it was when this process imported it (imported now if it was not yet)."
+    if modname not in _SOURCES:
+        try: importlib.import_module(modname)
+        except ImportError: pass                               # an optional dependency is missing: the module as its file reads
+        if modname not in _SOURCES:
+            origin = getattr(sys.modules.get(modname), '__file__', None)
+            if origin is None:
+                try: sp = importlib.util.find_spec(modname); origin = sp.origin if sp is not None and sp.has_location else None
+                except (ImportError, ValueError): origin = None
+            if origin: _record(_SOURCES, modname, origin, 'late')
+    if modname not in _SOURCES: raise InputError(modname, 'no source file to digest (not a module of the package?)')
+    s, p = _SOURCES[modname], Path(_SOURCES[modname]['path'])
+    try: st = p.stat(); now = (st.st_mtime_ns, st.st_size)        # the file must still hold the code that runs (a new process,
+    except OSError: now = None                                     # e.g. a DataLoader worker or a DDP rank, would import it)
+    if now != s['stat'] and now is not None and p.read_text(encoding='utf-8', errors='replace') == s['text']: s['stat'] = now   # touched, not edited
+    elif s.get('stale') or now != s['stat']:
+        raise InputError(p, 'changed on disk since this process imported it, so a code digest would not describe the code '
+                            'that runs: restart Python (or the kernel) and run again')
+    return s['text']
+
+def _imports(modname: str, text: str) -> set[str]:
+    "Package modules named by the import statements of `text` (those inside functions included)."
+    pkg = modname if Path(_SOURCES.get(modname, {}).get('path', '')).name == '__init__.py' else modname.rpartition('.')[0]
+    out = set()
+    def add(name):
+        if name == _PKG or name.startswith(_PKG + '.'):
+            parts = name.split('.')
+            out.update('.'.join(parts[:i]) for i in range(1, len(parts) + 1))   # a module imports its packages too
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            for a in node.names: add(a.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.split('.'); base = base[:len(base) - node.level + 1]
+                mod = '.'.join(base + ([node.module] if node.module else []))
+            else: mod = node.module or ''
+            add(mod)
+            for a in node.names:                                         # `from . import face`: a submodule
+                if _is_module(f'{mod}.{a.name}'): add(f'{mod}.{a.name}')
+    return out
+
+def _is_module(name: str) -> bool:
+    "Whether `name` is a module (a name imported from a package may be one of its modules or any other object)."
+    if name in sys.modules: return True
+    parent, _, leaf = name.rpartition('.')
+    return any((Path(d) / f'{leaf}.py').is_file() or (Path(d) / leaf / '__init__.py').is_file()
+               for d in getattr(sys.modules.get(parent), '__path__', None) or ())
+
+def code_closure(modname: str) -> list[str]:
+    "The package modules `modname` imports, directly or through others (statically, from their recorded sources), itself included."
+    todo, seen = [modname], set()
+    while todo:
+        m = todo.pop()
+        if m in seen: continue
+        text = module_source(m)
+        if _SOURCES[m].get('imports') is None: _SOURCES[m]['imports'] = sorted(_imports(m, text))
+        seen.add(m); todo += [i for i in _SOURCES[m]['imports'] if i not in seen]
+    return sorted(seen)
 
 def _code_text(obj) -> str:
     "Bytecode and constants of a function or of a class's methods and plain attributes (objects without a source file)."
@@ -135,22 +232,36 @@ def _code_text(obj) -> str:
                                           if not k.startswith('__'))
     return fn(obj)
 
+def _uses(obj) -> set[str]:
+    "Package modules a notebook-defined object can reach: those of its base classes and of the package names its namespace holds."
+    ns = dict(getattr(sys.modules.get('__main__'), '__dict__', {}))
+    ns.update(getattr(obj, '__globals__', {}))
+    found = {v.__name__ if inspect.ismodule(v) else getattr(v, '__module__', None) for v in ns.values()}
+    found |= {c.__module__ for c in getattr(obj, '__mro__', ())}
+    return {m for m in found if isinstance(m, str) and (m == _PKG or m.startswith(_PKG + '.'))}
+
 def code_digest(obj) -> str:
-    "16 hex digits: the defining module's source and its spec's `version` (notebook-defined objects: their own source)."
+    "16 hex digits: the source of the module defining `obj` and of every package module it imports (as imported), and its spec's `version`."
     mod = getattr(obj, '__module__', '') or ''
-    src = _module_source(mod) if mod != '__main__' else ''
-    if not src:
-        try: src = inspect.getsource(obj)
-        except (OSError, TypeError): src = _code_text(obj)
+    if mod.startswith(_PKG + '.') or mod == _PKG: mods, own = code_closure(mod), ''
+    else:                                                                    # defined in a notebook: its own source + what it uses
+        try: own = inspect.getsource(obj)
+        except (OSError, TypeError): own = _code_text(obj)
+        mods = sorted({c for m in _uses(obj) for c in code_closure(m)})
+    h = hashlib.sha256(own.encode())
+    for m in mods: h.update(f'\n{m}:{hashlib.sha256(module_source(m).encode()).hexdigest()}'.encode())
     spec = spec_of(obj)
-    return hashlib.sha256(f'{src}\nversion={spec.version if spec else 0}'.encode()).hexdigest()[:16]
+    h.update(f'\nversion={spec.version if spec else 0}'.encode())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/13_registry.ipynb #63bd7d0b
 def model_from_checkpoint(ck: dict, # a loaded checkpoint (`checkpoint.load_checkpoint`)
                           path='<checkpoint>'): # named in errors
-    "The trained model of a checkpoint, rebuilt by the task that wrote its kind."
-    from avface_nb.core import InputError
+    "The trained model of a checkpoint, rebuilt by the task that wrote its kind (its frozen earlier parts attached and checked)."
     cls = task_for_kind(ck.get('kind'))
+    if ck.get('frozen_from'):                          # read with attach=False (or torch.load): earlier weights neither there nor checked
+        raise InputError(path, f"its frozen parts ({', '.join(ck['frozen_from'])}) are not attached: read it with "
+                               'checkpoint.load_checkpoint, which attaches them and checks their weights')
     if cls is None: raise InputError(path, f"checkpoint of kind {ck.get('kind')}, which no registered method builds")
     return cls.from_checkpoint(ck)
 

@@ -13,7 +13,8 @@ from torch import nn
 import yaml
 from tqdm.auto import tqdm
 from .core import AvfaceError, InputError, atomic_output, seed_everything, rng, repo_root, SEED
-from .checkpoint import CKPT_FORMAT, plain, rng_state, set_rng_state, save_checkpoint, load_checkpoint, slim
+from .checkpoint import CKPT_FORMAT, plain, rng_state, set_rng_state, save_checkpoint, load_checkpoint, slim, weights_digest
+from .degrade import get_preset as degrade_preset
 from .data import ClipWindows, make_loader, batches_per_epoch, toy_corpus, window_streams, STREAMS
 from .registry import TASKS, register_task, load_all, code_digest, model_from_checkpoint, get as get_method
 
@@ -21,8 +22,8 @@ from .registry import TASKS, register_task, load_all, code_digest, model_from_ch
 __all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'default_stages', 'deep_merge', 'parse_value',
            'set_key', 'load_yaml', 'resolve_config', 'stage_config', 'config_dir', 'method_configs', 'find_config',
            'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'Task', 'model_section',
-           'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist', 'lr_at', 'run_stage',
-           'train', 'stage_figures', 'cli']
+           'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist', 'lr_at',
+           'stale_reasons', 'run_stage', 'train', 'stage_figures', 'cli']
 
 # %% ../nbs/14_train.ipynb #555cf15f
 DEFAULTS = dict(
@@ -300,7 +301,24 @@ class Task:
             r, top = Path(data['root']).resolve(), repo_root().resolve()      # so a moved clone and a relative path reuse the cache
             data = {**data, 'root': str(r.relative_to(top)) if r.is_relative_to(top) else str(r)}
         return plain(dict(task=cls.name, model=cls.model_config(cfg), data=data, code=code_digest(cls), version=cls.version,
-                          train={k: v for k, v in scfg.items() if k not in skip | {'data'}}))
+                          presets=cls.preset_params(cfg, scfg), train={k: v for k, v in scfg.items() if k not in skip | {'data'}}))
+
+    @classmethod
+    def preset_params(cls, cfg: dict, scfg: dict) -> dict:
+        "The parameters behind the preset names a stage's settings hold: its degradation preset, and each model key `X_preset` or `X` naming a preset of the earlier stage `X_stage`."
+        out = {}
+        deg = cls.dataset_args(cfg, scfg).get('degrade')
+        if isinstance(deg, str): out['data.degrade'] = {deg: degrade_preset(deg)}
+        mc = cls.model_config(cfg)
+        for k, st in scfg.items():
+            if not (k.endswith('_stage') and isinstance(st, str)): continue
+            tname = (cfg['train'].get(st) or {}).get('task', st)
+            for key in (k[:-len('_stage')] + '_preset', k[:-len('_stage')]):
+                v = mc.get(key)
+                if not isinstance(v, str) or tname not in TASKS: continue
+                try: out[f'model.{key}'] = {v: TASKS[tname].model_config(dict(cfg, model=dict(type=tname, preset=v), scale=v))}
+                except (AvfaceError, KeyError, TypeError, ValueError): pass           # not a preset name of that stage's model
+        return out
 
     def prev_model(self, stage: str, # the earlier stage whose model this one stands on (e.g. a frozen stage I)
                    what: str='its model', # named in the error when that stage is absent
@@ -310,6 +328,10 @@ class Task:
             raise InputError(_where(self.cfg), f"stage {self.name!r} needs {what}: run stage {stage!r} before it "
                                                f"(train.stages) or give its checkpoint as train.{stage}.ckpt")
         ck = load_checkpoint(self.prev[stage]['path'], expect_kind=self.prev[stage].get('kind'))
+        want = self.prev[stage].get('weights')
+        if want and weights_digest(ck) != want:                                    # changed since `run_stage` hashed it
+            raise InputError(self.prev[stage]['path'], f'holds other weights ({weights_digest(ck)}) than stage {self.name!r} '
+                                                       f'was keyed on ({want}): it was rewritten meanwhile; run again')
         self.prev_configs = {**getattr(self, 'prev_configs', {}), stage: ck['model_config']}
         self.prev_stage = stage
         return model_from_checkpoint(ck, self.prev[stage]['path'])
@@ -443,13 +465,28 @@ def lr_at(scfg: dict, step: int, total: int) -> float:
     return lr
 
 # %% ../nbs/14_train.ipynb #ec207aa3
+def stale_reasons(ck: dict, # a stage's final checkpoint (its header is enough)
+                  sig: dict, # the signature the stage has now
+                  total: int|None=None, # the steps it must have
+                  ) -> list[str]:
+    "Why a final checkpoint does not serve a stage: the parts of its recorded signature that differ (or that it recorded none)."
+    old = ck.get('signature')
+    if not isinstance(old, dict): return ['no signature recorded']
+    why = [k for k in sorted(set(old) | set(sig)) if old.get(k) != sig.get(k)]
+    if 'prev' in why and all(isinstance(v, str) for v in (old.get('prev') or {}).values()):
+        why[why.index('prev')] = 'prev (recorded stage hashes only: written before weight digests)'
+    if total is not None and ck.get('step') != total: why.append(f"steps {ck.get('step')} -> {total}")
+    return why or ['stage hash']
+
 def run_stage(cfg: dict, # resolved config
               stage: str, # stage name (a key of cfg['train'])
               out, # the run folder; the stage writes out/<stage>/
               prev: dict, # earlier stages' results: name -> {'path', 'hash', 'kind'}
               resume: bool=False, # continue from out/<stage>/last.pt when present
               stop_at: int|None=None, # stop (with a checkpoint) after this step, as an interruption would
-              progress: bool=True, dist: Dist|None=None) -> dict:
+              progress: bool=True, dist: Dist|None=None,
+              dry_run: bool=False, # only say whether the stage is up to date, stale or missing (nothing is trained or written)
+              ) -> dict:
     "Train one stage (or skip it when its final checkpoint matches); returns {'path', 'hash', 'kind', 'status', ...}."
     dist = dist or Dist(cfg['train']['device'])
     scfg = stage_config(cfg, stage)
@@ -458,7 +495,9 @@ def run_stage(cfg: dict, # resolved config
     if scfg['ckpt']:                                                        # an existing checkpoint stands for this stage
         ck = load_checkpoint(scfg['ckpt'], expect_kind=kind)
         return dict(path=str(scfg['ckpt']), hash=ck['stage_hash'], kind=kind, status='given', step=ck['step'])
-    sig = cls.signature(cfg, scfg); sig['prev'] = {k: v['hash'] for k, v in prev.items()}
+    prev = {k: dict(path=str(v['path']), hash=v['hash'], kind=v.get('kind'),              # the weights each earlier stage holds now
+                    weights=weights_digest(load_checkpoint(v['path'], expect_kind=v.get('kind')))) for k, v in prev.items()}
+    sig = cls.signature(cfg, scfg); sig['prev'] = {k: dict(hash=v['hash'], weights=v['weights']) for k, v in prev.items()}
     h = config_hash(sig)
     d = Path(out) / stage
     final, last, logp = d / 'final.pt', d / 'last.pt', d / 'log.jsonl'
@@ -469,11 +508,17 @@ def run_stage(cfg: dict, # resolved config
     nb = batches_per_epoch(ds, per, dist.world)
     if nb == 0: raise InputError(ds.root, f"split {ds.split!r} has {len(ds)} windows, fewer than one batch of {scfg['batch']}")
     total = int(scfg['steps']) if scfg['steps'] is not None else int(scfg['epochs']) * nb
+    why = ['no final.pt']
     if final.exists():
-        ck = load_checkpoint(final, expect_kind=kind)
+        ck = load_checkpoint(final, expect_kind=kind, attach=False)      # its header: frozen parts of a stale stage may no longer fit
         if ck.get('stage_hash') == h and ck.get('step') == total:
+            if dry_run: return dict(path=str(final), hash=h, kind=kind, status='up to date', step=total)
             if dist.main and progress: print(f'{stage}: {final} is up to date (hash {h}, {total} steps): skipped', file=sys.stderr)
             return dict(path=str(final), hash=h, kind=kind, status='skipped', step=total)
+        why = stale_reasons(ck, sig, total)
+        if dist.main and progress and not dry_run:
+            print(f"{stage}: {final} is stale (hash {ck.get('stage_hash')}, now {h}; {', '.join(why)}): training again", file=sys.stderr)
+    if dry_run: return dict(path=str(final), hash=h, kind=kind, status='stale' if final.exists() else 'missing', why=why, step=0)
     seed_everything(seed)
     task = cls(cfg, scfg, dist.device, prev)
     task.total = total                                                      # the stage's length (schedules inside a step)
@@ -506,7 +551,8 @@ def run_stage(cfg: dict, # resolved config
                   seconds=t_prev + time.time() - t0, codebook=task.codebook(), extra=plain(task.extra_state()),
                   last=plain(logs), final=fin)
         if fin:                                                     # no copy of frozen earlier stages, float16 storage
-            frozen = {part: dict(path=os.path.relpath(prev[s]['path'], path.parent), hash=prev[s]['hash'], module='model')
+            frozen = {part: dict(path=os.path.relpath(prev[s]['path'], path.parent), hash=prev[s]['hash'], weights=prev[s]['weights'],
+                                 module='model')
                       for part, s in task.frozen_from.items() if s in prev}
             ck = slim(ck, frozen, half=scfg.get('half_final', True))
         save_checkpoint(path, ck)
@@ -540,7 +586,9 @@ def run_stage(cfg: dict, # resolved config
 
 def train(cfg: dict, # resolved config (`load_config`)
           out=None, # run folder (default runs/<name>)
-          resume: bool=False, stop_at: int|None=None, progress: bool=True) -> dict:
+          resume: bool=False, stop_at: int|None=None, progress: bool=True,
+          dry_run: bool=False, # report each stage as up to date, stale or missing instead of training
+          ) -> dict:
     "Run the config's stages in order; returns {stage: result of `run_stage`}."
     if cfg['train'].get('threads'): torch.set_num_threads(int(cfg['train']['threads']))
     dist = Dist(cfg['train']['device'])
@@ -548,8 +596,12 @@ def train(cfg: dict, # resolved config (`load_config`)
     done = {}
     try:
         for st in cfg['train']['stages']:
+            if dry_run and any(r['status'] in ('stale', 'missing') for r in done.values()):   # it will stand on other weights
+                done[st] = dict(path=str(out / st / 'final.pt'), status='stale' if (out / st / 'final.pt').exists() else 'missing',
+                                why=['an earlier stage trains again'], step=0)
+                continue
             r = run_stage(cfg, st, out, {k: dict(path=v['path'], hash=v['hash'], kind=v['kind']) for k, v in done.items()},
-                          resume, stop_at, progress, dist)
+                          resume, stop_at, progress, dist, dry_run)
             done[st] = r
             if r['status'] == 'stopped': break
     finally: dist.close()
@@ -597,6 +649,7 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--out', help='run folder (default runs/<config name>)')
     p.add_argument('--stop-at', type=int, help='stop after this many steps of a stage, with a checkpoint')
     p.add_argument('--print-config', action='store_true', help='print the resolved config and exit')
+    p.add_argument('--dry-run', action='store_true', help='say which stages are up to date, stale (and why) or missing; train nothing')
     p.add_argument('--device', help="'cpu', 'cuda', 'cuda:N' or 'auto' (default: the config's train.device, auto)")
     p.add_argument('--no-progress', action='store_true')
     a = p.parse_args(argv)
@@ -608,7 +661,10 @@ def cli(argv: list[str]|None=None) -> int:
         cfg['name'] = n[:-len(was)] + a.scale if n.endswith('_' + was) else f'{n}_{a.scale}'
     if a.print_config:
         print(yaml.safe_dump(cfg, sort_keys=False), end=''); return 0
-    res = train(cfg, a.out, resume=a.resume, stop_at=a.stop_at, progress=not a.no_progress)
+    res = train(cfg, a.out, resume=a.resume, stop_at=a.stop_at, progress=not a.no_progress, dry_run=a.dry_run)
+    if a.dry_run:
+        for st, r in res.items(): print(f"{st}: {r['status']}" + (f" ({', '.join(r['why'])})" if r.get('why') else '') + f" -> {r['path']}")
+        return 0
     if int(os.environ.get('RANK', 0)) == 0:
         for st, r in res.items():
             extra = f" in {r['seconds']:.1f} s" if 'seconds' in r else ''
