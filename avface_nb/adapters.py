@@ -24,10 +24,10 @@ from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts
 # %% auto #0
 __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_line', 'conv_same', 'fold', 'unfold', 'frames_of',
            'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk',
-           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'time_call', 'bench_model', 'bench_row',
-           'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
-           'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops',
-           'PriorTask', 'PixelTask']
+           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'time_call', 'bench_model',
+           'bench_row', 'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss',
+           'task_batch', 'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan',
+           'meta_flops', 'PriorTask', 'PixelTask']
 
 # %% ../nbs/16_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -200,7 +200,26 @@ def checkpoint_restorer_of(ckpt, # the checkpoint file
     R.source, R.info = str(ckpt), {**facts, **R.info}
     return R
 
-# %% ../nbs/16_adapters.ipynb #ee32d884
+# %% ../nbs/16_adapters.ipynb #420ae8a1
+def frame_restorers(name: str, # the method's name (= its checkpoint kind)
+                    build: Callable, # preset name -> a fresh model (the spec's `build`)
+                    fn: Callable|None=None, # (model, crops) -> restored crops; None: `restore_by_frame(model, crops)`
+                    info: Callable|None=None, # the info hook of the checkpoint restorer: (model, ck) -> extra facts
+                    ) -> tuple[Callable, Callable, Callable]:
+    "The `Restorer` plumbing of a frames-only method (no audio, no FHOG): (restorer, checkpoint restorer, fresh restorer)."
+    fn = fn or restore_by_frame
+    def restorer(model: nn.Module, size: int|None=None, **kw) -> Restorer:
+        "A `Restorer` around the model (frames only); `kw`: further `Restorer` fields."
+        return model_restorer(name, model, lambda c, w=None, h=None: fn(model, c), size, **kw)
+    def checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+        "The method's restorer (`avface restore`, evaluation, bench): the trained model of a checkpoint (`smooth` does not apply)."
+        return checkpoint_restorer_of(ckpt, name, lambda m, S, data: restorer(m, S), size, info)
+    def fresh(preset: str, size: int) -> Restorer:
+        "A `Restorer` around a freshly initialised model of a preset (speed figures only)."
+        return restorer(build(preset).eval(), size, source=f'fresh {preset} preset')
+    return restorer, checkpoint_restorer, fresh
+
+# %% ../nbs/16_adapters.ipynb #0e5bea2b
 def time_call(fn: Callable, # called with no arguments
               repeat: int=1, # timed calls (the best is kept)
               warmup: int=1, # untimed calls first (allocations, kernel choice)
@@ -231,7 +250,7 @@ def bench_row(prefix: str, # the preset (or other label) the keys start with
     return {'size': size, f'{prefix}_fps': timing['fps'], f'{prefix}_gflops_frame': gflops_frame, f'{prefix}_params_M': params_M,
             **extra, 'threads': timing['threads']}
 
-# %% ../nbs/16_adapters.ipynb #943b994e
+# %% ../nbs/16_adapters.ipynb #3f8e8ad7
 VGG_LAYERS = ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3')
 PERCEPTUAL_KINDS = {'lpips': 'LPIPS-vgg v0.1 (VGG16 ImageNet; the papers use VGG19)',
                     'lpips-vgg': 'LPIPS-vgg v0.1 (VGG16 ImageNet; the papers use VGG19)',
@@ -278,7 +297,7 @@ def perceptual_loss(kind: str|bool='lpips-vgg', # a key of PERCEPTUAL_KINDS (Tru
                    '(python -m avface_nb.weights install) or set w_per: 0') from None
     return PerceptualLoss(net, kind, stride).requires_grad_(False).eval()
 
-# %% ../nbs/16_adapters.ipynb #f9034cab
+# %% ../nbs/16_adapters.ipynb #9e3caf76
 def weighted_total(w: dict, # term name -> weight
                    parts: dict, # term name -> scalar tensor (only the terms computed)
                    ) -> tuple[torch.Tensor, dict]:
@@ -335,7 +354,7 @@ def adversarial_step(task: Task, # a task with modules['disc'] and optimisers 'g
         logs['d_loss'] = float(d.detach())
     return logs, out
 
-# %% ../nbs/16_adapters.ipynb #0cd1145f
+# %% ../nbs/16_adapters.ipynb #5e227fee
 def check_clip(x: torch.Tensor, # the model's input
                factor: int, # H and W must be multiples of it
                what: str='the model factor', # names the factor in the error
@@ -401,7 +420,7 @@ class PriorTask(Task):
         m.built_from = dict(vqgan_config=vc)
         return m.eval()
 
-# %% ../nbs/16_adapters.ipynb #02f59db8
+# %% ../nbs/16_adapters.ipynb #f76c891e
 class PixelTask(Task):
     "One model (`modules['model']`, optimiser 'g') trained alone on a pixel loss; subclasses set `build` and `model_config`."
     build: Callable = None                # (constructor arguments, cfg=None) -> the model (set as a staticmethod)
