@@ -170,6 +170,21 @@ class EDVR(nn.Module):
         self.tsa = TSAFusion(mid, frames)
         self.back = nn.Sequential(*[ResidualBlockNoBN(mid) for _ in range(n_back)])
         self.up = nn.Sequential(PixelShuffleUp(mid, mid), _act(), PixelShuffleUp(mid, mid), _act(), _conv(mid, mid), _act(), _conv(mid, 3))
+        self.init_weights()
+
+    def he_layers(self) -> list:
+        "The plain and deformable convolutions `init_weights` sets (all but the residual blocks' and the offset predictors')."
+        own = {id(c) for m in self.modules() if isinstance(m, ResidualBlockNoBN) for c in (m.conv1, m.conv2)}
+        own |= {id(m.om) for m in self.modules() if isinstance(m, DCNPack)}
+        return [m for m in self.modules() if isinstance(m, (nn.Conv2d, DeformConv2d)) and id(m) not in own]
+
+    def init_weights(self, out_scale: float=0.1, # the last convolution's weights are scaled by this: a small initial residual
+                     ):
+        "He initialisation for LeakyReLU(0.1) (fan-in, zero biases) of `he_layers`, so every frame reaches the output at initialisation."
+        for m in self.he_layers():
+            nn.init.kaiming_normal_(m.weight, a=0.1, nonlinearity='leaky_relu')
+            if m.bias is not None: nn.init.zeros_(m.bias)
+        with torch.no_grad(): self.up[-1].weight.mul_(out_scale)
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> EDVR:
