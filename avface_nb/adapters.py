@@ -25,7 +25,7 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk', 'stage_data',
            'model_restorer', 'checkpoint_restorer_of', 'time_call', 'bench_model', 'bench_row', 'PerceptualLoss',
            'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'optimise', 'adversarial_step',
-           'PixelTask']
+           'PixelTask', 'photometric_loss', 'FlowPixelTask']
 
 # %% ../nbs/16_adapters.ipynb #a0ed383f
 def config_where(cfg: dict, # a resolved config
@@ -364,3 +364,32 @@ class PixelTask(Task):
         logs.update(loss=float(loss.detach()), psnr=psnr(self.image(out), hq))
         with torch.no_grad(): logs.update(self.extra_logs(out, hq))
         return logs
+
+# %% ../nbs/16_adapters.ipynb #bc14afae
+from .blocks import flow_warp
+
+def photometric_loss(lq_flow: torch.Tensor, # (B,T,3,h,w) frames the flows were computed on
+                     flows_backward: torch.Tensor, flows_forward: torch.Tensor, # (B,T-1,2,h,w)
+                     eps: float=1e-3) -> torch.Tensor:
+    "Mean Charbonnier of frame t vs frame t+1 warped by F_backward[t], and of t+1 vs t warped by F_forward[t]."
+    if lq_flow.shape[1] < 2: return lq_flow.new_zeros(())
+    a, b = lq_flow[:, :-1].flatten(0, 1), lq_flow[:, 1:].flatten(0, 1)
+    return 0.5 * (charbonnier(flow_warp(b, flows_backward.flatten(0, 1), 'border'), a, eps) +
+                  charbonnier(flow_warp(a, flows_forward.flatten(0, 1), 'border'), b, eps))
+
+class FlowPixelTask(PixelTask):
+    "A video model with its own flow net, trained from scratch: Charbonnier on every frame + `w_photo` × `photometric_loss` of its flows."
+    defaults = dict(loss=dict(eps=1e-3, w_photo=0.1, photo_eps=1e-3))
+
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        return self.net['model'](lq, aux=True), hq
+
+    def terms(self, out, hq):
+        L = self.loss_cfg
+        parts = dict(pixel=charbonnier(out['out'], hq, L['eps']))
+        loss = parts['pixel']
+        if L['w_photo'] and hq.shape[1] > 1:
+            parts['photo'] = photometric_loss(out['lq_flow'], out['flows_backward'], out['flows_forward'], L['photo_eps'])
+            loss = loss + L['w_photo'] * parts['photo']
+        return loss, parts
