@@ -17,14 +17,13 @@ from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, seed_everything
 from ..features import FHOG_CHANNELS, N_MFCC
 from ..vq import count_params
-from pathlib import Path
 from ..core import SEED, rng
 from ..features import derangement
 from ..checkpoint import plain, load_checkpoint
 from ..losses import pixel_loss, triplet_align, smooth_loss, code_ce, latent_l2, Perceptual
 from ..registry import MethodSpec, register, register_task, build_model, get as get_method
 from ..train import Task, construct
-from ..restore import Restorer
+from ..restore import Restorer, chunk_plan, to_uint8
 from ..adapters import fold, unfold, config_where, time_call, checkpoint_restorer_of
 from .. import metrics as M
 from ..evaluate import mfcc_windows
@@ -468,21 +467,15 @@ def restore_clip(model: AVFR, # the model (put in eval mode)
     "Restored crops `T×S×S×3 uint8`."
     if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
     x, fh, mw = clip_tensors(model, frames, mfcc_win, fhog, name)
-    T, need = len(x), 2 * model.cfg.delta + 1
-    out = np.empty((T, *x.shape[2:], 3), np.uint8)
-    starts = range(0, T, chunk)
+    out, plan = np.empty((len(x), *x.shape[2:], 3), np.uint8), chunk_plan(len(x), chunk, overlap, 2 * model.cfg.delta + 1)
     if progress:
         from tqdm.auto import tqdm
-        starts = tqdm(starts, desc='restore', unit='chunk', leave=False)
+        plan = tqdm(plan, desc='restore', unit='chunk', leave=False)
     model.eval()
     with torch.no_grad():
-        for s in starts:
-            e = min(T, s + chunk)
-            a, b = max(0, s - overlap), min(T, e + overlap)
-            while b - a < need: a, b = max(0, a - 1), min(T, b + 1)
+        for s, e, a, b in plan:                                  # the model sees frames [a, b) and frames [s, e) are kept
             sl = lambda v: None if v is None else v[None, a:b]
-            y = model(sl(x), sl(fh), sl(mw))['out'][0, s - a:e - a]
-            out[s:e] = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+            out[s:e] = to_uint8(model(sl(x), sl(fh), sl(mw))['out'][0, s - a:e - a])
     return out
 
 # %% ../../nbs/21_avfr.ipynb #1feaada8
@@ -763,7 +756,7 @@ def code_oracle_curve(ckpt, # AVFR stage-II checkpoint, or a loaded AVFR model
             for p in fractions:
                 idx = torch.where(torch.rand(target.shape, generator=g) < p, target, pred['indices'])
                 y = m.render(dict(pred, indices=idx), lq, flows)['out'][0]
-                out = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+                out = to_uint8(y)
                 rows.append(dict(clip=c['clip_id'], fraction=float(p), code_acc=float((idx == target).float().mean()),
                                  PSNR=float(np.mean(M.psnr(out, c['hq'])))))
     return pd.DataFrame(rows)

@@ -191,8 +191,7 @@ class BasicVSRPPTask(FlowPixelTask):
     defaults = dict(loss=dict(eps=1e-6, w_photo=0.1, photo_eps=1e-3))
     scale_defaults = {'smoke': dict(data=dict(frames=5)), 'small': dict(data=dict(frames=6), batch=4), 'paper': dict(data=dict(frames=6))}
 
-    @classmethod
-    def model_config(cls, cfg): return basicvsrpp_config(cfg)
+    model_config = staticmethod(basicvsrpp_config)
 
     def extra_logs(self, out, hq):
         return dict(flow_mag=float(out['flows_backward'].detach().norm(dim=2).mean()) if hq.shape[1] > 1 else 0.)

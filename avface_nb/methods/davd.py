@@ -8,7 +8,6 @@ import math
 import numpy as np
 import torch
 from torch import nn
-import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
 from ..checkpoint import plain
@@ -149,8 +148,7 @@ class DAVDTask(PixelTask):
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
     data_fixed = dict(hog=False, interference=None)
 
-    @classmethod
-    def model_config(cls, cfg): return davd_config(cfg)
+    model_config = staticmethod(davd_config)
 
     @classmethod
     def dataset_args(cls, cfg, scfg):

@@ -136,8 +136,7 @@ class DBPNTask(PixelTask):
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=20)}
     data_fixed = dict(frames=1, audio=False, hog=False, interference=None)
 
-    @classmethod
-    def model_config(cls, cfg): return dbpn_config(cfg)
+    model_config = staticmethod(dbpn_config)
 
     def outputs(self, batch):
         lq, hq = self.batch(batch, 'lq', 'hq')

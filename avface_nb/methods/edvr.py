@@ -245,8 +245,7 @@ class EDVRTask(PixelTask):
     build = staticmethod(build_edvr)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=32)}
 
-    @classmethod
-    def model_config(cls, cfg): return edvr_config(cfg)
+    model_config = staticmethod(edvr_config)
 
     @classmethod
     def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': edvr_config(cfg).get('frames', 5)}

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/24_gavn.ipynb #5942efbc
 from __future__ import annotations
-import math
 import numpy as np
 import torch
 from torch import nn
@@ -12,7 +11,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
 from ..checkpoint import plain, load_checkpoint
-from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, res_blocks, conv as _conv
+from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, conv as _conv
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
 from ..train import Task, construct, model_section, stage_config

@@ -236,8 +236,7 @@ class VRTTask(FlowPixelTask):
     build = staticmethod(build_vrt)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
 
-    @classmethod
-    def model_config(cls, cfg): return vrt_config(cfg)
+    model_config = staticmethod(vrt_config)
 
     @classmethod
     def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': vrt_config(cfg).get('frames', 16)}
