@@ -24,8 +24,8 @@ from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts
 __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_line', 'fold', 'unfold', 'frames_of', 'psnr',
            'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk', 'stage_data',
            'model_restorer', 'checkpoint_restorer_of', 'time_call', 'bench_model', 'bench_row', 'PerceptualLoss',
-           'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'optimise', 'adversarial_step',
-           'PixelTask', 'photometric_loss', 'FlowPixelTask']
+           'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise',
+           'adversarial_step', 'PixelTask', 'photometric_loss', 'FlowPixelTask']
 
 # %% ../nbs/16_adapters.ipynb #a0ed383f
 def config_where(cfg: dict, # a resolved config
@@ -269,7 +269,7 @@ def perceptual_loss(kind: str|bool='lpips-vgg', # a key of PERCEPTUAL_KINDS (Tru
                    '(python -m avface_nb.weights install) or set w_per: 0') from None
     return PerceptualLoss(net, kind, stride).requires_grad_(False).eval()
 
-# %% ../nbs/16_adapters.ipynb #b24aebcc
+# %% ../nbs/16_adapters.ipynb #446bb9b9
 def weighted_total(w: dict, # term name -> weight
                    parts: dict, # term name -> scalar tensor (only the terms computed)
                    ) -> tuple[torch.Tensor, dict]:
@@ -290,6 +290,10 @@ def gan_g_loss(gan: str, disc: nn.Module, y: torch.Tensor) -> torch.Tensor:
 def gan_d_loss(gan: str, disc: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     "The discriminator's loss on real frames and (detached) fake frames (clips are folded) in form `gan`."
     return GAN_LOSSES[gan][0](disc(frames_of(real)), disc(frames_of(fake).detach()))
+
+def task_batch(task: Task, batch: dict, *keys) -> list[torch.Tensor]:
+    "The batch's tensors `keys` on the task's device (non-blocking copies)."
+    return [batch[k].to(task.device, non_blocking=True) for k in keys]
 
 def optimise(task: Task, opt: str, # the task and the name of one of its optimisers
              loss: torch.Tensor):
@@ -315,7 +319,7 @@ def adversarial_step(task: Task, # a task with modules['disc'] and optimisers 'g
         logs['d_loss'] = float(d.detach())
     return logs, out
 
-# %% ../nbs/16_adapters.ipynb #d9016947
+# %% ../nbs/16_adapters.ipynb #199bf4ec
 class PixelTask(Task):
     "One model (`modules['model']`, optimiser 'g') trained alone on a pixel loss; subclasses set `build` and `model_config`."
     build: Callable = None                # (constructor arguments, cfg=None) -> the model (set as a staticmethod)
@@ -336,8 +340,8 @@ class PixelTask(Task):
         return m.eval()
 
     def batch(self, batch: dict, *keys) -> list[torch.Tensor]:
-        "The batch's tensors `keys` on the task's device."
-        return [batch[k].to(self.device, non_blocking=True) for k in keys]
+        "The batch's tensors `keys` on the task's device (`task_batch`)."
+        return task_batch(self, batch, *keys)
 
     def outputs(self, batch: dict) -> tuple:
         "(the model's output, the HQ frames it is compared with): by default the model on the LQ clip vs the HQ clip."
