@@ -15,8 +15,8 @@ from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, conv as _c
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
 from ..train import Task, construct, model_section, stage_config
-from ..adapters import (PixelTask, optimise, psnr, restore_by_window, stage_data, checkpoint_restorer_of, model_restorer,
-                                bench_model, bench_row)
+from ..adapters import PixelTask, optimise, psnr, restore_by_window, stage_data
+from ..adapters import checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['KINDS', 'GAVN_PRESETS', 'ABLATIONS', 'SPEC', 'PreDeblur', 'Align', 'TemporalModule', 'InvertedResidual', 'PFLDAudio',
