@@ -25,8 +25,7 @@ from ..registry import MethodSpec, register, register_task, build_model, get as 
 from ..train import Task, construct
 from ..restore import Restorer, chunk_plan, to_uint8
 from ..adapters import fold, unfold, config_where, time_call, checkpoint_restorer_of
-from .. import metrics as M
-from ..evaluate import mfcc_windows
+from .. import metrics as M, features as X
 
 # %% auto #0
 __all__ = ['FARNEBACK', 'AVFR_PRESETS', 'ABLATIONS', 'LOSSES', 'PAPER_001', 'ABLATION_NAMES', 'SPEC', 'AVFRConfig', 'warp',
@@ -749,7 +748,7 @@ def code_oracle_curve(ckpt, # AVFR stage-II checkpoint, or a loaded AVFR model
     with torch.inference_mode():
         for c in clips:
             lq, fh, mw = (None if v is None else v[None] for v in
-                          clip_tensors(m, c['lq'], mfcc_windows(c, cfg.K) if cfg.audio else None, name=c['clip_id']))
+                          clip_tensors(m, c['lq'], X.mfcc_windows(c['mfcc'], len(c['hq']), c['fps'], cfg.K) if cfg.audio else None, name=c['clip_id']))
             target, _ = m.targets(torch.from_numpy(c['hq']).permute(0, 3, 1, 2).float().div(255)[None])
             pred = m.predict(lq, fh, mw)
             flows = clip_flows(lq, cfg.farneback) if m.tfr is not None else None      # once per clip, not per share
