@@ -8,14 +8,12 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError
 from ..checkpoint import plain
 from ..blocks import DeformConv2d, flow_warp, FlowNet, res_blocks, PixelShuffleUp, conv as _conv
-from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
 from ..train import construct, model_section
-from ..adapters import FlowPixelTask, photometric_loss, restore_by_chunk, checkpoint_restorer_of, model_restorer
+from ..adapters import FlowPixelTask, photometric_loss, flow_clip_figures, restore_by_chunk, checkpoint_restorer_of, model_restorer
 
 # %% auto #0
 __all__ = ['BASICVSRPP_PRESETS', 'BRANCHES', 'SPEC', 'SecondOrderAlign', 'BasicVSRPP', 'basicvsrpp_figures', 'basicvsrpp_config',
@@ -152,28 +150,14 @@ class BasicVSRPP(nn.Module):
         return dict(out=y, flows_backward=fb, flows_forward=ff, lq_flow=lq_flow) if aux else y
 
 # %% ../../nbs/22_basicvsrpp.ipynb #8323b4b9
-def _meta_model(cls, config: dict) -> nn.Module:
-    with torch.device('meta'): return cls(**config).eval()
-
 def basicvsrpp_figures(config: dict|str='paper', # BasicVSRPP arguments or a preset name
                        size: int|None=None, # crop side S (default the config's size, else 256)
                        ) -> dict:
     "Parameters (millions: total, flow net, restorer) and GFLOPs per frame of a long clip (total, flow net) at `size`."
     cfg = {**BASICVSRPP_PRESETS[config]} if isinstance(config, str) else dict(config)
     S = size or cfg.get('size') or 256
-    m = _meta_model(BasicVSRPP, cfg)
-    S_in = S // 4 if m.low_res_input else S
-    def count(T):
-        x = torch.zeros(1, T, 3, S_in, S_in, device='meta')
-        with torch.no_grad():
-            with FlopCounterMode(display=False) as fc: m(x)
-            tot = fc.get_total_flops()
-            with FlopCounterMode(display=False) as fc: m.compute_flows(torch.zeros(1, T, 3, S // 4, S // 4, device='meta'))
-        return tot, fc.get_total_flops()
-    (a, fa), (b, fb) = count(2), count(3)          # cost is affine in T for T >= 2: the difference is the per-frame cost
-    p, pf = count_params(m), count_params(m.flow)
-    return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
-                gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
+    with torch.device('meta'): m = BasicVSRPP(**cfg).eval()
+    return flow_clip_figures(m, S, S // 4 if m.low_res_input else S)
 
 # %% ../../nbs/22_basicvsrpp.ipynb #aa3ab017
 def basicvsrpp_config(cfg: dict) -> dict:

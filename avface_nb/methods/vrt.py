@@ -10,14 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
 from ..core import SEED
 from ..checkpoint import plain
 from ..blocks import flow_warp, FlowNet, PixelShuffleUp, conv as _conv
-from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
 from ..train import construct, model_section
-from ..adapters import FlowPixelTask, restore_by_chunk, checkpoint_restorer_of, model_restorer, bench_model, bench_row
+from ..adapters import FlowPixelTask, flow_clip_figures, restore_by_chunk, checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['VRT_PRESETS', 'SPEC', 'partners', 'to_windows', 'from_windows', 'shift_mask', 'TMSA', 'ParallelWarp', 'TMSAGroup',
@@ -210,16 +208,7 @@ def vrt_figures(config: dict|str='paper', # VRT arguments or a preset name
     cfg = {**VRT_PRESETS[config]} if isinstance(config, str) else dict(config)
     S = size or cfg.get('size') or 224
     with torch.device('meta'): m = VRT(**cfg).eval()
-    def count(T):
-        with torch.no_grad():
-            with FlopCounterMode(display=False) as fc: m(torch.zeros(1, T, 3, S, S, device='meta'))
-            tot = fc.get_total_flops()
-            with FlopCounterMode(display=False) as fc: m.compute_flows(torch.zeros(1, T, 3, S // 4, S // 4, device='meta'))
-        return tot, fc.get_total_flops()
-    (a, fa), (b, fb) = count(2), count(3)
-    p, pf = count_params(m), count_params(m.flow)
-    return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
-                gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
+    return flow_clip_figures(m, S)
 
 # %% ../../nbs/28_vrt.ipynb #abb95b6c
 def vrt_config(cfg: dict) -> dict:
