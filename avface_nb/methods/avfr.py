@@ -779,17 +779,12 @@ PAPER_001 = dict(lambda_pixel=1.0, lambda_align=0.5, lambda_smooth=0.2, margin=1
 ABLATION_NAMES = {'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing', 'cnn2d': 'w/ 2D-CNN (no temporal)',
                   'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7', 'no_interference': 'w/o Interference M'}
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised AVFR of a preset (speed figures only)."
-    return avfr_restorer(AVFR(AVFRConfig.preset(preset, size=size)).eval(), size=size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> AVFR:
-    return AVFR.from_preset(config) if isinstance(config, str) else build_avfr(plain(config))
-
 SPEC = register(MethodSpec(
     name='avfr', title='AVFR', paper='001',
     summary='AVFR (paper 001): HOG + MFCC code prediction, TS-VQGAN decoder, flow smoothing', stages=('tsvqgan', 'avfr'),
-    restorer=avfr_checkpoint_restorer, fresh=_fresh, build=_build, presets=AVFR_PRESETS,
+    restorer=avfr_checkpoint_restorer, presets=AVFR_PRESETS,
     ablations={k: (ABLATION_NAMES[k], avfr_ablation(k)) for k in ABLATIONS if k != 'full'},
     bench={'avfr': (bench_avfr, [('paper_predictor_fps', '≥ 2 frames/s (paper predictor, 256 px)', lambda v: v >= 2)])},
-    audio=True, losses='code cross-entropy + latent L2 (PGTFormer stage II) + L1 + 0.5 · audio-visual triplet + 0.2 · (1 − SSIM) (paper 001 Eq. 6-9)'))
+    audio=True, losses='code cross-entropy + latent L2 (PGTFormer stage II) + L1 + 0.5 · audio-visual triplet + 0.2 · (1 − SSIM) (paper 001 Eq. 6-9)',
+    fresh=lambda preset, size: avfr_restorer(AVFR(AVFRConfig.preset(preset, size=size)).eval(), size=size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': AVFR.from_preset(config) if isinstance(config, str) else build_avfr(plain(config))))

@@ -203,15 +203,10 @@ def basicvsrpp_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None,
         return _restorer(m, S)
     return checkpoint_restorer_of(ckpt, 'basicvsrpp', make, size)
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised BasicVSR++ of a preset (speed figures only)."
-    return _restorer(BasicVSRPP.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> BasicVSRPP:
-    return BasicVSRPP.from_preset(config) if isinstance(config, str) else build_basicvsrpp(plain(config))
-
 SPEC = register(MethodSpec(
     name='basicvsrpp', title='BasicVSR++', paper='baseline (paper 001 Tables 1-2; Chan et al., CVPR 2022)',
     summary='BasicVSR++ baseline (video, no audio)', stages=('basicvsrpp',), restorer=basicvsrpp_checkpoint_restorer,
-    fresh=_fresh, build=_build, presets=BASICVSRPP_PRESETS, bench={},
-    losses='Charbonnier + 0.1 × photometric flow term (flow net trained from scratch)'))
+    presets=BASICVSRPP_PRESETS, bench={},
+    losses='Charbonnier + 0.1 × photometric flow term (flow net trained from scratch)',
+    fresh=lambda preset, size: _restorer(BasicVSRPP.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': BasicVSRPP.from_preset(config) if isinstance(config, str) else build_basicvsrpp(plain(config))))

@@ -195,16 +195,11 @@ def bench_davd(clip=None, size: int=224, repeat: int=2, **_) -> dict:
     f = davd_figures('paper', S)
     return bench_row('paper', S, bench_model(m, x, mf, repeat=repeat), f['gflops_frame'], f['params_M'])
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised DAVD of a preset (speed figures only)."
-    return davd_restorer(DAVD.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> DAVD:
-    return DAVD.from_preset(config) if isinstance(config, str) else build_davd(plain(config))
-
 SPEC = register(MethodSpec(
     name='davd', title='DAVD-Net-style', paper='baseline (paper 002 Tables 1-2; after Zhang et al., CVPR 2020, no public code)',
     summary='DAVD-Net-style audio-aided 5-frame baseline (video + audio)', stages=('davd',), restorer=davd_checkpoint_restorer,
-    fresh=_fresh, build=_build, presets=DAVD_PRESETS, ablations=ABLATIONS, audio=True,
+    presets=DAVD_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'davd': (bench_davd, [])},
-    losses='Charbonnier on the centre frame (ε = 1e-3)'))
+    losses='Charbonnier on the centre frame (ε = 1e-3)',
+    fresh=lambda preset, size: davd_restorer(DAVD.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': DAVD.from_preset(config) if isinstance(config, str) else build_davd(plain(config))))

@@ -172,15 +172,10 @@ def bench_dbpn(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_
     f = dbpn_figures(preset, S)
     return bench_row(preset, S, bench_model(m, x, repeat=repeat), f['gflops_frame'], f['params_M'])
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised DBPN of a preset (speed figures only)."
-    return _restorer(DBPN.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> DBPN:
-    return DBPN.from_preset(config) if isinstance(config, str) else build_dbpn(plain(config))
-
 SPEC = register(MethodSpec(
     name='dbpn', title='DBPN', paper='baseline (paper 002 Table 1; Haris et al., CVPR 2018)',
     summary='DBPN baseline (single frame, dense back-projection, same-size form)', stages=('dbpn',),
-    restorer=dbpn_checkpoint_restorer, fresh=_fresh, build=_build, presets=DBPN_PRESETS,
-    bench={'dbpn': (bench_dbpn, [])}, losses='Charbonnier (ε = 10⁻⁶, ≈ L1) per frame'))
+    restorer=dbpn_checkpoint_restorer, presets=DBPN_PRESETS,
+    bench={'dbpn': (bench_dbpn, [])}, losses='Charbonnier (ε = 10⁻⁶, ≈ L1) per frame',
+    fresh=lambda preset, size: _restorer(DBPN.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': DBPN.from_preset(config) if isinstance(config, str) else build_dbpn(plain(config))))

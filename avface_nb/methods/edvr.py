@@ -284,15 +284,10 @@ def bench_edvr(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_
     f = edvr_figures(preset, S)
     return bench_row(preset, S, bench_model(m, x, repeat=repeat), f['gflops_frame'], f['params_M'])
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised EDVR of a preset (speed figures only)."
-    return _restorer(EDVR.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> EDVR:
-    return EDVR.from_preset(config) if isinstance(config, str) else build_edvr(plain(config))
-
 SPEC = register(MethodSpec(
     name='edvr', title='EDVR', paper='baseline (paper 002 Tables 1, 2, 4; Wang et al., CVPRW 2019)',
     summary='EDVR baseline (video, 5 frames, PCD alignment + TSA fusion, no audio)', stages=('edvr',),
-    restorer=edvr_checkpoint_restorer, fresh=_fresh, build=_build, presets=EDVR_PRESETS,
-    bench={'edvr': (bench_edvr, [])}, losses='Charbonnier (ε = 10⁻³) on the centre frame of 5'))
+    restorer=edvr_checkpoint_restorer, presets=EDVR_PRESETS,
+    bench={'edvr': (bench_edvr, [])}, losses='Charbonnier (ε = 10⁻³) on the centre frame of 5',
+    fresh=lambda preset, size: _restorer(EDVR.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': EDVR.from_preset(config) if isinstance(config, str) else build_edvr(plain(config))))

@@ -463,16 +463,11 @@ def bench_gavn(clip=None, size: int=224, repeat: int=2, **_) -> dict:
     f = gavn_figures('paper', S)
     return bench_row('paper', S, bench_model(m, x, mf, frames=3, repeat=repeat), f['gflops_frame'], f['params_M'])
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised GAVN of a preset (speed figures only)."
-    return gavn_restorer(GAVN.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> GAVN:
-    return GAVN.from_preset(config) if isinstance(config, str) else build_gavn(plain(config))
-
 SPEC = register(MethodSpec(
     name='gavn', title='GAVN', paper='002', summary='GAVN (paper 002): temporal + identity modules with audio and landmarks',
-    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), restorer=gavn_checkpoint_restorer, fresh=_fresh, build=_build,
+    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), restorer=gavn_checkpoint_restorer,
     presets=GAVN_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'gavn': (bench_gavn, [])},
-    losses='Charbonnier (step 1: temporal module; step 2: warm-up of identity + reconstruction, then all); detector: MSE on coordinates'))
+    losses='Charbonnier (step 1: temporal module; step 2: warm-up of identity + reconstruction, then all); detector: MSE on coordinates',
+    fresh=lambda preset, size: gavn_restorer(GAVN.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': GAVN.from_preset(config) if isinstance(config, str) else build_gavn(plain(config))))

@@ -258,15 +258,10 @@ def bench_vrt(clip=None, size: int=224, repeat: int=2, frames: int=6, **_) -> di
     f = vrt_figures('paper', S)
     return bench_row('paper', S, bench_model(m, x, frames=frames, repeat=repeat), f['gflops_frame'], f['params_M'])
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised VRT of a preset (speed figures only)."
-    return _restorer(VRT.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> VRT:
-    return VRT.from_preset(config) if isinstance(config, str) else build_vrt(plain(config))
-
 SPEC = register(MethodSpec(
     name='vrt', title='VRT-style', paper='baseline (paper 002 Tables 1-2; after Liang et al., IEEE TIP 2024)',
     summary='VRT-style baseline: TMSA + parallel warping at small width (video, no audio)', stages=('vrt',),
-    restorer=vrt_checkpoint_restorer, fresh=_fresh, build=_build, presets=VRT_PRESETS, bench={'vrt': (bench_vrt, [])},
-    losses='Charbonnier (ε = 1e-3) + 0.1 × photometric flow term (flow net trained from scratch)'))
+    restorer=vrt_checkpoint_restorer, presets=VRT_PRESETS, bench={'vrt': (bench_vrt, [])},
+    losses='Charbonnier (ε = 1e-3) + 0.1 × photometric flow term (flow net trained from scratch)',
+    fresh=lambda preset, size: _restorer(VRT.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': VRT.from_preset(config) if isinstance(config, str) else build_vrt(plain(config))))
