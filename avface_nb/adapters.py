@@ -27,7 +27,7 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'time_call', 'bench_model',
            'bench_row', 'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss',
            'task_batch', 'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan',
-           'meta_flops', 'PriorTask', 'PixelTask']
+           'meta_flops', 'PriorTask', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures']
 
 # %% ../nbs/16_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -469,3 +469,50 @@ class PixelTask(Task):
         logs.update(loss=float(loss.detach()), psnr=psnr(self.image(out), hq))
         with torch.no_grad(): logs.update(self.extra_logs(out, hq))
         return logs
+
+# %% ../nbs/16_adapters.ipynb #bc14afae
+from torch.utils.flop_counter import FlopCounterMode
+from .blocks import flow_warp
+from .vq import count_params
+
+def photometric_loss(lq_flow: torch.Tensor, # (B,T,3,h,w) frames the flows were computed on
+                     flows_backward: torch.Tensor, flows_forward: torch.Tensor, # (B,T-1,2,h,w)
+                     eps: float=1e-3) -> torch.Tensor:
+    "Mean Charbonnier of frame t vs frame t+1 warped by F_backward[t], and of t+1 vs t warped by F_forward[t]."
+    if lq_flow.shape[1] < 2: return lq_flow.new_zeros(())
+    a, b = lq_flow[:, :-1].flatten(0, 1), lq_flow[:, 1:].flatten(0, 1)
+    return 0.5 * (charbonnier(flow_warp(b, flows_backward.flatten(0, 1), 'border'), a, eps) +
+                  charbonnier(flow_warp(a, flows_forward.flatten(0, 1), 'border'), b, eps))
+
+class FlowPixelTask(PixelTask):
+    "A video model with its own flow net, trained from scratch: Charbonnier on every frame + `w_photo` × `photometric_loss` of its flows."
+    defaults = dict(loss=dict(eps=1e-3, w_photo=0.1, photo_eps=1e-3))
+
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        return self.net['model'](lq, aux=True), hq
+
+    def terms(self, out, hq):
+        L = self.loss_cfg
+        parts = dict(pixel=charbonnier(out['out'], hq, L['eps']))
+        loss = parts['pixel']
+        if L['w_photo'] and hq.shape[1] > 1:
+            parts['photo'] = photometric_loss(out['lq_flow'], out['flows_backward'], out['flows_forward'], L['photo_eps'])
+            loss = loss + L['w_photo'] * parts['photo']
+        return loss, parts
+
+def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `compute_flows`, built on the meta device
+                      S: int, # the crop side of its output (the flow net runs at S/4)
+                      S_in: int|None=None, # the side of its input (default S)
+                      ) -> dict:
+    "Parameters (millions: total, flow net, restorer) and GFLOPs per frame of a long clip (total, flow net): 3 frames' cost minus 2 frames'."
+    def count(T):
+        with torch.no_grad():
+            with FlopCounterMode(display=False) as fc: m(torch.zeros(1, T, 3, S_in or S, S_in or S, device='meta'))
+            tot = fc.get_total_flops()
+            with FlopCounterMode(display=False) as fc: m.compute_flows(torch.zeros(1, T, 3, S // 4, S // 4, device='meta'))
+        return tot, fc.get_total_flops()
+    (a, fa), (b, fb) = count(2), count(3)          # the cost is affine in T for T ≥ 2: the difference is one frame's
+    p, pf = count_params(m), count_params(m.flow)
+    return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
+                gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)

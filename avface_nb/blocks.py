@@ -11,7 +11,7 @@ from torch import nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['deform_conv2d', 'DeformConv2d', 'flow_warp', 'FlowNet', 'ResidualBlockNoBN', 'res_blocks', 'PixelShuffleUp',
+__all__ = ['deform_conv2d', 'DeformConv2d', 'flow_warp', 'FlowNet', 'conv', 'ResidualBlockNoBN', 'res_blocks', 'PixelShuffleUp',
            'charbonnier']
 
 # %% ../nbs/11_blocks.ipynb #95d5b657
@@ -128,7 +128,10 @@ class FlowNet(nn.Module):
         return flow
 
 # %% ../nbs/11_blocks.ipynb #d92a1498
-def _conv(cin, cout, k=3, s=1): return nn.Conv2d(cin, cout, k, s, k // 2)
+def conv(cin, cout, k=3, s=1):
+    "A k×k convolution, stride s, padding k // 2 (the output keeps the input's size at stride 1)."
+    return nn.Conv2d(cin, cout, k, s, k // 2)
+_conv = conv   # the former private name
 
 class ResidualBlockNoBN(nn.Module):
     "conv-ReLU-conv with identity skip (EDVR/BasicVSR), weights scaled by 0.1 at initialisation."

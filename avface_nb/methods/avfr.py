@@ -17,15 +17,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, seed_everything
 from ..features import FHOG_CHANNELS, N_MFCC
 from ..vq import count_params
-from pathlib import Path
-from ..core import SEED, rng, AvfaceError
+from ..core import SEED, rng
 from ..features import derangement
 from ..checkpoint import plain, load_checkpoint
 from ..losses import pixel_loss, triplet_align, smooth_loss, code_ce, latent_l2, Perceptual
 from ..registry import MethodSpec, register, register_task, build_model, get as get_method
-from ..train import Task, construct, _where
-from .. import metrics as M
-from ..evaluate import mfcc_windows
+from ..train import Task, construct
+from ..restore import Restorer, chunk_plan, to_uint8
+from ..adapters import fold, unfold, config_where, time_call, checkpoint_restorer_of
+from .. import metrics as M, features as X
 
 # %% auto #0
 __all__ = ['FARNEBACK', 'AVFR_PRESETS', 'ABLATIONS', 'LOSSES', 'PAPER_001', 'ABLATION_NAMES', 'SPEC', 'AVFRConfig', 'warp',
@@ -166,7 +166,7 @@ def level_flows(flows: torch.Tensor, # (B,T,C,H,W) flows in pixels of the H×W f
     "Flows at a decoder level: averaged over 2^s × 2^s cells and divided by 2^s (pixels of that level)."
     if level == 0: return flows
     f = 2 ** level
-    return rearrange(F.avg_pool2d(rearrange(flows, 'b t c h w -> (b t) c h w'), f) / f, '(b t) c h w -> b t c h w', b=flows.shape[0])
+    return unfold(F.avg_pool2d(fold(flows), f) / f, flows.shape[0])
 
 # %% ../../nbs/21_avfr.ipynb #3c6086f4
 def flow_smooth(x: torch.Tensor, # (B,T,C,H,W) restored frames
@@ -176,8 +176,8 @@ def flow_smooth(x: torch.Tensor, # (B,T,C,H,W) restored frames
     "Eq. 4 on a clip: γ·x_t + (1-γ)·warp(x_{t+1}, F_{t+1→t}) for t < T-1, the last frame unchanged."
     B, T = x.shape[:2]
     if T < 2: return x
-    w = warp(rearrange(x[:, 1:], 'b t c h w -> (b t) c h w'), rearrange(flow_next, 'b t c h w -> (b t) c h w'))
-    sm = gamma * x[:, :-1] + (1 - gamma) * rearrange(w, '(b t) c h w -> b t c h w', b=B)
+    w = warp(fold(x[:, 1:]), fold(flow_next))
+    sm = gamma * x[:, :-1] + (1 - gamma) * unfold(w, B)
     return torch.cat([sm, x[:, -1:]], 1)
 
 # %% ../../nbs/21_avfr.ipynb #267e145f
@@ -185,9 +185,6 @@ def _cbr(cin: int, cout: int, stride: int=1, dims: int=2) -> nn.Sequential:
     "conv 3×3 (×3) + BatchNorm + ReLU (2D or 3D)."
     conv, bn = (nn.Conv2d, nn.BatchNorm2d) if dims == 2 else (nn.Conv3d, nn.BatchNorm3d)
     return nn.Sequential(conv(cin, cout, 3, stride, 1, bias=False), bn(cout), nn.ReLU(inplace=True))
-
-def _fold(x): return rearrange(x, 'b t ... -> (b t) ...')
-def _unfold(x, B): return rearrange(x, '(b t) ... -> b t ...', b=B)
 
 class HOGEncoder(nn.Module):
     "Per-frame strided CNN: FHOG map `(B,T,C_in,S/4,S/4)` -> `(B,T,dim,S/4/2^n_down,…)`."
@@ -203,7 +200,7 @@ class HOGEncoder(nn.Module):
             layers += [_cbr(c, w, 2), _cbr(w, w)]; c = w
         self.body, self.out = nn.Sequential(*layers), nn.Conv2d(c, dim, 1)
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _unfold(self.out(self.body(_fold(x))), x.shape[0])
+        return unfold(self.out(self.body(fold(x))), x.shape[0])
 
 class AudioProjection(nn.Module):
     "h(·) of Eq. 2: per-coefficient BatchNorm, then one fully connected layer on the flattened K×D window."
@@ -242,15 +239,15 @@ class CodePredictor(nn.Module):
                  ) -> torch.Tensor:
         "Block outputs per frame `(B,T,width,h,w)` (temporally pooled over the window in window mode)."
         B = f.shape[0]
-        if self.cnn == '2d': return _unfold(self.blocks(_fold(f)), B)
+        if self.cnn == '2d': return unfold(self.blocks(fold(f)), B)
         if self.temporal == 'sequence':
             return rearrange(self.blocks(rearrange(f, 'b t c h w -> b c t h w')), 'b c t h w -> b t c h w')
-        return _unfold(self.blocks(self.windows(f)).mean(2), B)
+        return unfold(self.blocks(self.windows(f)).mean(2), B)
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         B, T, _, h, w = f.shape
         y = self.features(f)
-        if self.head_kind == 'position': return _unfold(self.head(_fold(y)), B)
+        if self.head_kind == 'position': return unfold(self.head(fold(y)), B)
         if (h, w) != self.grid: raise ValueError(f"head='global' was built for a {self.grid} latent grid, got {(h, w)}")
         return self.head(y.mean((-2, -1))).view(B, T, self.n_codes, h, w)
 
@@ -274,10 +271,10 @@ class TFR(nn.Module):
                 ) -> torch.Tensor:
         "α·x + β, same shape as x."
         B = x.shape[0]
-        s = _fold(rearrange(self.squeeze(rearrange(x, 'b t c h w -> b c t h w')), 'b c t h w -> b t c h w'))
-        if self.audio is not None: s = s + _fold(self.audio(audio))[..., None, None]
-        g = self.fuse(s + self.flow(_fold(flow)))
-        return x * _unfold(1 + self.alpha(g), B) + _unfold(self.beta(g), B)
+        s = fold(rearrange(self.squeeze(rearrange(x, 'b t c h w -> b c t h w')), 'b c t h w -> b t c h w'))
+        if self.audio is not None: s = s + fold(self.audio(audio))[..., None, None]
+        g = self.fuse(s + self.flow(fold(flow)))
+        return x * unfold(1 + self.alpha(g), B) + unfold(self.beta(g), B)
 
 # %% ../../nbs/21_avfr.ipynb #ecd74791
 class AVFR(nn.Module):
@@ -348,11 +345,11 @@ class AVFR(nn.Module):
         feats = []
         if self.hog_enc is not None:
             x = fhog.to(lq.dtype)
-            if c.hog_rgb: x = torch.cat([x, _unfold(F.avg_pool2d(_fold(lq), 4), B)], 2)
+            if c.hog_rgb: x = torch.cat([x, unfold(F.avg_pool2d(fold(lq), 4), B)], 2)
             feats.append(self.hog_enc(x))
         if self.lq_proj is not None:
             with torch.no_grad(): e = self.vqgan.encode(lq)
-            feats.append(_unfold(self.lq_proj(_fold(e.z_e if c.lq_latent == 'z_e' else e.z_q)), B))
+            feats.append(unfold(self.lq_proj(fold(e.z_e if c.lq_latent == 'z_e' else e.z_q)), B))
         z_l = torch.cat(feats, 2) if len(feats) > 1 else feats[0]
         out = dict(z_l=z_l, h_audio=None, h_neg=None, v_align=None)
         f = z_l
@@ -469,21 +466,15 @@ def restore_clip(model: AVFR, # the model (put in eval mode)
     "Restored crops `T×S×S×3 uint8`."
     if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
     x, fh, mw = clip_tensors(model, frames, mfcc_win, fhog, name)
-    T, need = len(x), 2 * model.cfg.delta + 1
-    out = np.empty((T, *x.shape[2:], 3), np.uint8)
-    starts = range(0, T, chunk)
+    out, plan = np.empty((len(x), *x.shape[2:], 3), np.uint8), chunk_plan(len(x), chunk, overlap, 2 * model.cfg.delta + 1)
     if progress:
         from tqdm.auto import tqdm
-        starts = tqdm(starts, desc='restore', unit='chunk', leave=False)
+        plan = tqdm(plan, desc='restore', unit='chunk', leave=False)
     model.eval()
     with torch.no_grad():
-        for s in starts:
-            e = min(T, s + chunk)
-            a, b = max(0, s - overlap), min(T, e + overlap)
-            while b - a < need: a, b = max(0, a - 1), min(T, b + 1)
+        for s, e, a, b in plan:                                  # the model sees frames [a, b) and frames [s, e) are kept
             sl = lambda v: None if v is None else v[None, a:b]
-            y = model(sl(x), sl(fh), sl(mw))['out'][0, s - a:e - a]
-            out[s:e] = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+            out[s:e] = to_uint8(model(sl(x), sl(fh), sl(mw))['out'][0, s - a:e - a])
     return out
 
 # %% ../../nbs/21_avfr.ipynb #1feaada8
@@ -539,14 +530,8 @@ def restore_benchmark(preset: str='paper', # AVFR preset
         seed_everything(seed)
         m = AVFR(cfg).eval()
         lq, fh, mw = _clip_inputs(cfg, size, T, seed)
-        def best(fn):
-            with torch.no_grad():
-                fn(); ts = []
-                for _ in range(repeat):
-                    t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
-            return min(ts)
-        t_pred = best(lambda: m.predict(lq, fh, mw))
-        t_all = best(lambda: m(lq, fh, mw))
+        t_pred = time_call(lambda: m.predict(lq, fh, mw), repeat)
+        t_all = time_call(lambda: m(lq, fh, mw), repeat)
         t0 = time.perf_counter(); clip_flows(lq, cfg.farneback); t_flow = time.perf_counter() - t0
         fl = flops_per_frame(cfg, size, T)
         return dict(preset=preset, size=size, T=T, threads=torch.get_num_threads(), **param_counts(cfg),
@@ -637,14 +622,14 @@ def avfr_loss(**kw) -> nn.Module:
 def build_loss(spec: dict, cfg: dict|None=None) -> nn.Module:
     "A loss from a `type:`-keyed spec."
     spec = dict(spec); t = spec.pop('type')
-    if t not in LOSSES: raise InputError(_where(cfg or {}), f'unknown loss type {t!r} (registered: {", ".join(LOSSES)})')
+    if t not in LOSSES: raise InputError(config_where(cfg or {}), f'unknown loss type {t!r} (registered: {", ".join(LOSSES)})')
     return construct(LOSSES[t], spec, f'loss {t}', cfg or {})
 
 def avfr_config(cfg: dict) -> dict:
     "All AVFRConfig fields from `model` (type avfr): preset = scale by default, `size` = the data size unless given."
     m = {k: v for k, v in cfg['model'].items() if k not in ('type', 'tsvqgan')}
     preset = m.pop('preset', cfg['scale'])
-    if preset not in AVFR_PRESETS: raise InputError(_where(cfg), f'unknown AVFR preset {preset!r} ({", ".join(AVFR_PRESETS)})')
+    if preset not in AVFR_PRESETS: raise InputError(config_where(cfg), f'unknown AVFR preset {preset!r} ({", ".join(AVFR_PRESETS)})')
     out = {**AVFR_PRESETS[preset], **m}
     if 'size' not in m and cfg['data'].get('size'): out['size'] = cfg['data']['size']
     return plain(asdict(construct(AVFRConfig, out, 'model (AVFR)', cfg)))   # every field, defaults included
@@ -726,7 +711,6 @@ def avfr_restorer(model, # an `avfr.AVFR` (from a checkpoint, or freshly initial
                   mfcc_norm: str='cmvn', # the training data's MFCC normalisation
                   source: str='', info: dict|None=None) -> Restorer:
     "A `Restorer` around an AVFR model (CPU, eval mode)."
-    from avface_nb.restore import Restorer
     c = model.cfg
     S = int(size or c.size)
     q = math.lcm(int(model.vqgan.factor), 4)
@@ -745,16 +729,8 @@ def avfr_restorer(model, # an `avfr.AVFR` (from a checkpoint, or freshly initial
 
 def avfr_checkpoint_restorer(ckpt, # an AVFR stage-II checkpoint (`avface train configs/avfr_*.yaml`)
                              smooth: bool=True, size: int|None=None, **_) -> Restorer:
-    "The `avfr` method: the trained AVFR of a checkpoint."
-    from avface_nb.restore import _line
-    ck = load_checkpoint(ckpt, expect_kind='avfr')
-    try: model = AVFRStageII.from_checkpoint(ck)
-    except (AvfaceError, KeyError, RuntimeError, TypeError, ValueError) as e:
-        raise InputError(ckpt, f'cannot rebuild the AVFR model from it ({_line(e)})') from None
-    data = (ck.get('config') or {}).get('data') or {}
-    info = dict(kind=ck.get('kind'), step=ck.get('step'), scale=(ck.get('config') or {}).get('scale'), stage_hash=ck.get('stage_hash'))
-    try: return avfr_restorer(model, smooth, size, data.get('mfcc_norm', 'cmvn'), str(ckpt), info)
-    except ValueError as e: raise InputError(ckpt, str(e)) from None
+    "The `avfr` method: the trained AVFR of a checkpoint (crop size and MFCC normalisation of the stage that trained it)."
+    return checkpoint_restorer_of(ckpt, 'avfr', lambda m, S, data: avfr_restorer(m, smooth, S, data.get('mfcc_norm', 'cmvn')), size)
 
 # %% ../../nbs/21_avfr.ipynb #703439c0
 def code_oracle_curve(ckpt, # AVFR stage-II checkpoint, or a loaded AVFR model
@@ -772,14 +748,14 @@ def code_oracle_curve(ckpt, # AVFR stage-II checkpoint, or a loaded AVFR model
     with torch.inference_mode():
         for c in clips:
             lq, fh, mw = (None if v is None else v[None] for v in
-                          clip_tensors(m, c['lq'], mfcc_windows(c, cfg.K) if cfg.audio else None, name=c['clip_id']))
+                          clip_tensors(m, c['lq'], X.mfcc_windows(c['mfcc'], len(c['hq']), c['fps'], cfg.K) if cfg.audio else None, name=c['clip_id']))
             target, _ = m.targets(torch.from_numpy(c['hq']).permute(0, 3, 1, 2).float().div(255)[None])
             pred = m.predict(lq, fh, mw)
             flows = clip_flows(lq, cfg.farneback) if m.tfr is not None else None      # once per clip, not per share
             for p in fractions:
                 idx = torch.where(torch.rand(target.shape, generator=g) < p, target, pred['indices'])
                 y = m.render(dict(pred, indices=idx), lq, flows)['out'][0]
-                out = (y.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+                out = to_uint8(y)
                 rows.append(dict(clip=c['clip_id'], fraction=float(p), code_acc=float((idx == target).float().mean()),
                                  PSNR=float(np.mean(M.psnr(out, c['hq'])))))
     return pd.DataFrame(rows)
@@ -803,17 +779,12 @@ PAPER_001 = dict(lambda_pixel=1.0, lambda_align=0.5, lambda_smooth=0.2, margin=1
 ABLATION_NAMES = {'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Temporal Smoothing', 'cnn2d': 'w/ 2D-CNN (no temporal)',
                   'K3': 'MFCC Segment = 3', 'K7': 'MFCC Segment = 7', 'no_interference': 'w/o Interference M'}
 
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised AVFR of a preset (speed figures only)."
-    return avfr_restorer(AVFR(AVFRConfig.preset(preset, size=size)).eval(), size=size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> AVFR:
-    return AVFR.from_preset(config) if isinstance(config, str) else build_avfr(plain(config))
-
 SPEC = register(MethodSpec(
     name='avfr', title='AVFR', paper='001',
     summary='AVFR (paper 001): HOG + MFCC code prediction, TS-VQGAN decoder, flow smoothing', stages=('tsvqgan', 'avfr'),
-    restorer=avfr_checkpoint_restorer, fresh=_fresh, build=_build, presets=AVFR_PRESETS,
+    restorer=avfr_checkpoint_restorer, presets=AVFR_PRESETS,
     ablations={k: (ABLATION_NAMES[k], avfr_ablation(k)) for k in ABLATIONS if k != 'full'},
     bench={'avfr': (bench_avfr, [('paper_predictor_fps', '≥ 2 frames/s (paper predictor, 256 px)', lambda v: v >= 2)])},
-    audio=True, losses='code cross-entropy + latent L2 (PGTFormer stage II) + L1 + 0.5 · audio-visual triplet + 0.2 · (1 − SSIM) (paper 001 Eq. 6-9)'))
+    audio=True, losses='code cross-entropy + latent L2 (PGTFormer stage II) + L1 + 0.5 · audio-visual triplet + 0.2 · (1 − SSIM) (paper 001 Eq. 6-9)',
+    fresh=lambda preset, size: avfr_restorer(AVFR(AVFRConfig.preset(preset, size=size)).eval(), size=size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': AVFR.from_preset(config) if isinstance(config, str) else build_avfr(plain(config))))

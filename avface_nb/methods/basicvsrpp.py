@@ -4,24 +4,20 @@
 
 # %% ../../nbs/22_basicvsrpp.ipynb #867a280c
 from __future__ import annotations
-import math, warnings
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
-from ..core import InputError, seed_everything
+from ..core import InputError
 from ..checkpoint import plain
-from ..blocks import DeformConv2d, flow_warp, FlowNet, res_blocks, PixelShuffleUp, charbonnier, _conv
-from ..vq import count_params
+from ..blocks import DeformConv2d, flow_warp, FlowNet, res_blocks, PixelShuffleUp, conv as _conv
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys
-from ..restore import check_crops, model_device, to_uint8, chunk_starts, checkpoint_restorer
+from ..train import construct, model_section
+from ..adapters import FlowPixelTask, photometric_loss, flow_clip_figures, restore_by_chunk, checkpoint_restorer_of, model_restorer
 
 # %% auto #0
-__all__ = ['BASICVSRPP_PRESETS', 'BRANCHES', 'SPEC', 'SecondOrderAlign', 'BasicVSRPP', 'basicvsrpp_figures', 'photometric_loss',
-           'basicvsrpp_config', 'build_basicvsrpp', 'BasicVSRPPTask', 'restore_clip_basicvsrpp',
-           'basicvsrpp_checkpoint_restorer']
+__all__ = ['BASICVSRPP_PRESETS', 'BRANCHES', 'SPEC', 'SecondOrderAlign', 'BasicVSRPP', 'basicvsrpp_figures', 'basicvsrpp_config',
+           'build_basicvsrpp', 'BasicVSRPPTask', 'restore_clip_basicvsrpp', 'basicvsrpp_checkpoint_restorer']
 
 # %% ../../nbs/22_basicvsrpp.ipynb #f0dd8f21
 class SecondOrderAlign(nn.Module):
@@ -154,39 +150,16 @@ class BasicVSRPP(nn.Module):
         return dict(out=y, flows_backward=fb, flows_forward=ff, lq_flow=lq_flow) if aux else y
 
 # %% ../../nbs/22_basicvsrpp.ipynb #8323b4b9
-def _meta_model(cls, config: dict) -> nn.Module:
-    with torch.device('meta'): return cls(**config).eval()
-
 def basicvsrpp_figures(config: dict|str='paper', # BasicVSRPP arguments or a preset name
                        size: int|None=None, # crop side S (default the config's size, else 256)
                        ) -> dict:
     "Parameters (millions: total, flow net, restorer) and GFLOPs per frame of a long clip (total, flow net) at `size`."
     cfg = {**BASICVSRPP_PRESETS[config]} if isinstance(config, str) else dict(config)
     S = size or cfg.get('size') or 256
-    m = _meta_model(BasicVSRPP, cfg)
-    S_in = S // 4 if m.low_res_input else S
-    def count(T):
-        x = torch.zeros(1, T, 3, S_in, S_in, device='meta')
-        with torch.no_grad():
-            with FlopCounterMode(display=False) as fc: m(x)
-            tot = fc.get_total_flops()
-            with FlopCounterMode(display=False) as fc: m.compute_flows(torch.zeros(1, T, 3, S // 4, S // 4, device='meta'))
-        return tot, fc.get_total_flops()
-    (a, fa), (b, fb) = count(2), count(3)          # cost is affine in T for T >= 2: the difference is the per-frame cost
-    p, pf = count_params(m), count_params(m.flow)
-    return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
-                gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
+    with torch.device('meta'): m = BasicVSRPP(**cfg).eval()
+    return flow_clip_figures(m, S, S // 4 if m.low_res_input else S)
 
 # %% ../../nbs/22_basicvsrpp.ipynb #aa3ab017
-def photometric_loss(lq_flow: torch.Tensor, # (B,T,3,h,w) frames the flows were computed on
-                     flows_backward: torch.Tensor, flows_forward: torch.Tensor, # (B,T-1,2,h,w)
-                     eps: float=1e-3) -> torch.Tensor:
-    "Mean Charbonnier of frame t vs frame t+1 warped by F_backward[t], and of t+1 vs t warped by F_forward[t]."
-    if lq_flow.shape[1] < 2: return lq_flow.new_zeros(())
-    a, b = lq_flow[:, :-1].flatten(0, 1), lq_flow[:, 1:].flatten(0, 1)
-    return 0.5 * (charbonnier(flow_warp(b, flows_backward.flatten(0, 1), 'border'), a, eps) +
-                  charbonnier(flow_warp(a, flows_forward.flatten(0, 1), 'border'), b, eps))
-
 def basicvsrpp_config(cfg: dict) -> dict:
     "BasicVSRPP constructor arguments from a config's `model` (preset = scale by default, size = the data size)."
     return model_section(cfg, BASICVSRPP_PRESETS, 'BasicVSR++')
@@ -196,44 +169,16 @@ def build_basicvsrpp(mc: dict, cfg: dict|None=None) -> BasicVSRPP:
     return construct(BasicVSRPP, {**mc, **{k: tuple(v) for k, v in mc.items() if isinstance(v, list)}}, 'model (BasicVSR++)', cfg or {})
 
 @register_task('basicvsrpp')
-class BasicVSRPPTask(Task):
+class BasicVSRPPTask(FlowPixelTask):
     "BasicVSR++ on LQ/HQ windows: Charbonnier loss + w_photo × photometric flow term (flow net trained from scratch)."
+    build = staticmethod(build_basicvsrpp)
     defaults = dict(loss=dict(eps=1e-6, w_photo=0.1, photo_eps=1e-3))
     scale_defaults = {'smoke': dict(data=dict(frames=5)), 'small': dict(data=dict(frames=6), batch=4), 'paper': dict(data=dict(frames=6))}
-    data_fixed = dict(audio=False, hog=False, interference=None)
 
-    @classmethod
-    def model_config(cls, cfg): return basicvsrpp_config(cfg)
+    model_config = staticmethod(basicvsrpp_config)
 
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_basicvsrpp(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        m = build_basicvsrpp(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def step(self, batch, step):
-        lq, hq = batch['lq'].to(self.device, non_blocking=True), batch['hq'].to(self.device, non_blocking=True)
-        L = self.loss_cfg
-        a = self.net['model'](lq, aux=True)
-        parts = dict(pixel=charbonnier(a['out'], hq, L['eps']))
-        loss = parts['pixel']
-        if L['w_photo'] and lq.shape[1] > 1:
-            parts['photo'] = photometric_loss(a['lq_flow'], a['flows_backward'], a['flows_forward'], L['photo_eps'])
-            loss = loss + L['w_photo'] * parts['photo']
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
-        logs = {k: float(v.detach()) for k, v in parts.items()}
-        with torch.no_grad():
-            logs['psnr'] = float(-10 * torch.log10(F.mse_loss(a['out'].detach().clamp(0, 1), hq).clamp_min(1e-10)))
-            logs['flow_mag'] = float(a['flows_backward'].detach().norm(dim=2).mean()) if lq.shape[1] > 1 else 0.
-        logs['loss'] = float(loss.detach())
-        return logs
+    def extra_logs(self, out, hq):
+        return dict(flow_mag=float(out['flows_backward'].detach().norm(dim=2).mean()) if hq.shape[1] > 1 else 0.)
 
 # %% ../../nbs/22_basicvsrpp.ipynb #57ea3c10
 def restore_clip_basicvsrpp(model: BasicVSRPP, # a trained BasicVSR++
@@ -244,40 +189,24 @@ def restore_clip_basicvsrpp(model: BasicVSRPP, # a trained BasicVSR++
                             progress: bool=False, # tqdm bar over the chunks
                             ) -> np.ndarray: # T×S×S×3 uint8 (T×4S×4S×3 with low_res_input)
     "Restore LQ crops with BasicVSR++ (bidirectional recurrence over chunks with context)."
-    frames = check_crops(frames, name, model.factor)
-    if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
-    T, dev = len(frames), model_device(model)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
-    out, f = None, 4 if model.low_res_input else 1
-    model.eval()
-    with torch.no_grad():
-        for s in chunk_starts(T, chunk, progress, 'basicvsrpp'):
-            e = min(T, s + chunk); a, b = max(0, s - overlap), min(T, e + overlap)
-            y = to_uint8(model(x[None, a:b].to(dev))[0, s - a:e - a])
-            if out is None: out = np.empty((T, frames.shape[1] * f, frames.shape[2] * f, 3), np.uint8)
-            out[s:e] = y
-    return out
+    return restore_by_chunk(model, frames, chunk, overlap, name=name, progress=progress)
 
 # %% ../../nbs/22_basicvsrpp.ipynb #c65ff27e
+def _restorer(m: BasicVSRPP, size: int|None=None, **kw):
+    "A `Restorer` around a BasicVSR++: the window of crops it is given is one recurrent pass."
+    return model_restorer('basicvsrpp', m, lambda c, w=None, h=None: restore_clip_basicvsrpp(m, c, chunk=len(c), overlap=0), size, **kw)
+
 def basicvsrpp_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `basicvsrpp` method of `avface restore`: the trained BasicVSR++ of a checkpoint (same-size form)."
-    def fn_of(m):
+    def make(m, S, data):
         if m.low_res_input: raise InputError(ckpt, 'is a ×4 super-resolution BasicVSR++; the video pipeline needs the same-size form')
-        return lambda crops, windows=None, fhog=None: restore_clip_basicvsrpp(m, crops, chunk=len(crops), overlap=0)
-    return checkpoint_restorer(ckpt, 'basicvsrpp', size, fn_of)
-
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised BasicVSR++ of a preset (speed figures only)."
-    from avface_nb.restore import Restorer
-    m = BasicVSRPP.from_preset(preset).eval()
-    return Restorer('basicvsrpp', lambda c, w=None, h=None: restore_clip_basicvsrpp(m, c, chunk=len(c), overlap=0), size=size,
-                    source=f'fresh {preset} preset', model=m)
-
-def _build(config='small') -> BasicVSRPP:
-    return BasicVSRPP.from_preset(config) if isinstance(config, str) else build_basicvsrpp(plain(config))
+        return _restorer(m, S)
+    return checkpoint_restorer_of(ckpt, 'basicvsrpp', make, size)
 
 SPEC = register(MethodSpec(
     name='basicvsrpp', title='BasicVSR++', paper='baseline (paper 001 Tables 1-2; Chan et al., CVPR 2022)',
     summary='BasicVSR++ baseline (video, no audio)', stages=('basicvsrpp',), restorer=basicvsrpp_checkpoint_restorer,
-    fresh=_fresh, build=_build, presets=BASICVSRPP_PRESETS, bench={},
-    losses='Charbonnier + 0.1 × photometric flow term (flow net trained from scratch)'))
+    presets=BASICVSRPP_PRESETS, bench={},
+    losses='Charbonnier + 0.1 × photometric flow term (flow net trained from scratch)',
+    fresh=lambda preset, size: _restorer(BasicVSRPP.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': BasicVSRPP.from_preset(config) if isinstance(config, str) else build_basicvsrpp(plain(config))))

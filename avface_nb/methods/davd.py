@@ -4,19 +4,18 @@
 
 # %% ../../nbs/27_davd.ipynb #f72e683f
 from __future__ import annotations
-import math, time
+import math
 import numpy as np
 import torch
 from torch import nn
-import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
-from ..checkpoint import plain, load_checkpoint
-from ..blocks import ResidualBlockNoBN, PixelShuffleUp, res_blocks, charbonnier, _conv
+from ..checkpoint import plain
+from ..blocks import ResidualBlockNoBN, PixelShuffleUp, res_blocks, conv as _conv
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys
-from ..restore import Restorer, check_crops, model_device, to_uint8, _line
+from ..train import construct, model_section
+from ..adapters import PixelTask, restore_by_window, checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['DAVD_PRESETS', 'ABLATIONS', 'SPEC', 'AudioTokens', 'AudioVisualAttention', 'DAVD', 'davd_figures', 'davd_config',
@@ -142,46 +141,24 @@ def build_davd(mc: dict, cfg: dict|None=None) -> DAVD:
     "A DAVD from (plain) constructor arguments."
     return construct(DAVD, dict(mc), 'model (DAVD)', cfg or {})
 
-def _psnr(out, hq) -> float:
-    return float(-10 * torch.log10(F.mse_loss(out.detach().clamp(0, 1), hq).clamp_min(1e-10)))
-
 @register_task('davd')
-class DAVDTask(Task):
-    "DAVD-Net-style on LQ/HQ windows with their MFCC windows: Charbonnier loss on the centre frame."
-    defaults = dict(loss=dict(eps=1e-3))
+class DAVDTask(PixelTask):
+    "DAVD-Net-style on LQ/HQ windows with their MFCC windows: Charbonnier loss (ε = 10⁻³) on the centre frame."
+    build = staticmethod(build_davd)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
     data_fixed = dict(hog=False, interference=None)
 
-    @classmethod
-    def model_config(cls, cfg): return davd_config(cfg)
+    model_config = staticmethod(davd_config)
 
     @classmethod
     def dataset_args(cls, cfg, scfg):
         mc = davd_config(cfg)
-        return {**scfg['data'], **cls.data_fixed, 'frames': mc.get('frames', 5), 'K': mc.get('K', 5),
-                'audio': bool(mc.get('audio', True)), 'seed': scfg['seed']}
+        return {**super().dataset_args(cfg, scfg), 'frames': mc.get('frames', 5), 'K': mc.get('K', 5), 'audio': bool(mc.get('audio', True))}
 
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_davd(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        m = build_davd(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def step(self, batch, step):
-        lq, hq = batch['lq'].to(self.device, non_blocking=True), batch['hq'].to(self.device, non_blocking=True)
-        mf = batch['mfcc'].to(self.device, non_blocking=True) if 'mfcc' in batch else None
-        T = lq.shape[1]
-        out = self.net['model'](lq, mf)
-        loss = charbonnier(out, hq[:, T // 2], self.loss_cfg['eps'])
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
-        return dict(loss=float(loss.detach()), psnr=_psnr(out, hq[:, T // 2]))
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        mf = self.batch(batch, 'mfcc')[0] if 'mfcc' in batch else None
+        return self.net['model'](lq, mf), hq[:, lq.shape[1] // 2]
 
 # %% ../../nbs/27_davd.ipynb #6d8b4325
 def restore_clip_davd(model: DAVD, # a trained DAVD
@@ -191,41 +168,20 @@ def restore_clip_davd(model: DAVD, # a trained DAVD
                       name: str='<clip>', # named in errors
                       ) -> np.ndarray: # T×S×S×3 uint8
     "Restore LQ crops with DAVD: one frame per window of `model.frames` centred on it, clip ends clamped."
-    frames = check_crops(frames, name, model.factor)
-    T, W = len(frames), model.frames
     if model.uses_audio:
         if windows is None: raise InputError(name, 'DAVD with audio needs the MFCC windows of the clip (no audio track?)')
-        if len(windows) != T: raise InputError(name, f'{len(windows)} MFCC windows for {T} frames')
-    dev = model_device(model)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
-    mw = torch.from_numpy(np.ascontiguousarray(windows, np.float32)) if model.uses_audio else None
-    out = np.empty_like(frames)
-    model.eval()
-    with torch.no_grad():
-        for a in range(0, T, batch):
-            ts = np.arange(a, min(T, a + batch))
-            idx = torch.from_numpy(np.clip(ts[:, None] + np.arange(W)[None] - W // 2, 0, T - 1))
-            out[ts] = to_uint8(model(x[idx].to(dev), mw[idx].to(dev) if mw is not None else None))
-    return out
+        if len(windows) != len(frames): raise InputError(name, f'{len(windows)} MFCC windows for {len(frames)} frames')
+    return restore_by_window(model, frames, model.frames, side=windows if model.uses_audio else None, batch=batch, name=name)
 
-def davd_restorer(model: DAVD, size: int|None=None, mfcc_norm: str='cmvn', source: str='', info: dict|None=None) -> Restorer:
-    "A `Restorer` around a DAVD model."
-    S = int(size or model.size or 224)
-    if S % model.factor: raise ValueError(f'crop size {S} is not a multiple of {model.factor}')
-    return Restorer('davd', lambda c, w=None, h=None: restore_clip_davd(model, c, w), size=S, window=1, audio=model.uses_audio,
-                    K=model.K, mfcc_norm=mfcc_norm, hog=False, source=source, info=info or {}, model=model)
+def davd_restorer(model: DAVD, size: int|None=None, mfcc_norm: str='cmvn', **kw):
+    "A `Restorer` around a DAVD model (`kw`: further Restorer fields, e.g. source)."
+    return model_restorer('davd', model, lambda c, w=None, h=None: restore_clip_davd(model, c, w), size, 224, audio=model.uses_audio,
+                          K=model.K, mfcc_norm=mfcc_norm, **kw)
 
-def davd_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+def davd_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `davd` method of `avface restore`: the trained DAVD-Net-style model of a checkpoint (`smooth` does not apply)."
-    ck = load_checkpoint(ckpt, expect_kind='davd')
-    try: model = DAVDTask.from_checkpoint(ck)
-    except (KeyError, RuntimeError, TypeError, ValueError) as e:
-        raise InputError(ckpt, f'cannot rebuild the DAVD model from it ({_line(e)})') from None
-    data = (ck.get('stage_config') or {}).get('data') or (ck.get('config') or {}).get('data') or {}
-    info = dict(kind=ck.get('kind'), step=ck.get('step'), scale=(ck.get('config') or {}).get('scale'), stage_hash=ck.get('stage_hash'),
-                smooth=False, audio=model.audio)
-    try: return davd_restorer(model, size or data.get('size'), data.get('mfcc_norm', 'cmvn'), str(ckpt), info)
-    except ValueError as e: raise InputError(ckpt, str(e)) from None
+    return checkpoint_restorer_of(ckpt, 'davd', lambda m, S, data: davd_restorer(m, S, data.get('mfcc_norm', 'cmvn')), size,
+                                  info=lambda m, ck: dict(audio=m.audio))
 
 # %% ../../nbs/27_davd.ipynb #a179796c
 ABLATIONS = {'no_audio': ('DAVD-Net-style w/o audio', ['model.audio=false'])}
@@ -234,27 +190,16 @@ def bench_davd(clip=None, size: int=224, repeat: int=2, **_) -> dict:
     "Bench figure: restored frames/s of the paper-width DAVD on one 5-frame window at `size` (random weights and inputs), with GFLOPs/frame."
     S = 224 if size in (None, 256) else int(size)
     torch.manual_seed(SEED)
-    m = DAVD.from_preset('paper').eval()
+    m = DAVD.from_preset('paper')
     x, mf = torch.rand(1, m.frames, 3, S, S), torch.randn(1, m.frames, m.K, 80)
-    with torch.no_grad():
-        m(x, mf)                                                                       # warm-up
-        t = []
-        for _ in range(repeat):
-            t0 = time.perf_counter(); m(x, mf); t.append(time.perf_counter() - t0)
     f = davd_figures('paper', S)
-    return dict(size=S, paper_fps=1 / min(t), paper_gflops_frame=f['gflops_frame'], paper_params_M=f['params_M'],
-                threads=torch.get_num_threads())
-
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised DAVD of a preset (speed figures only)."
-    return davd_restorer(DAVD.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> DAVD:
-    return DAVD.from_preset(config) if isinstance(config, str) else build_davd(plain(config))
+    return bench_row('paper', S, bench_model(m, x, mf, repeat=repeat), f['gflops_frame'], f['params_M'])
 
 SPEC = register(MethodSpec(
     name='davd', title='DAVD-Net-style', paper='baseline (paper 002 Tables 1-2; after Zhang et al., CVPR 2020, no public code)',
     summary='DAVD-Net-style audio-aided 5-frame baseline (video + audio)', stages=('davd',), restorer=davd_checkpoint_restorer,
-    fresh=_fresh, build=_build, presets=DAVD_PRESETS, ablations=ABLATIONS, audio=True,
+    presets=DAVD_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'davd': (bench_davd, [])},
-    losses='Charbonnier on the centre frame (ε = 1e-3)'))
+    losses='Charbonnier on the centre frame (ε = 1e-3)',
+    fresh=lambda preset, size: davd_restorer(DAVD.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': DAVD.from_preset(config) if isinstance(config, str) else build_davd(plain(config))))

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/26_dbpn.ipynb #57ae00f1
 from __future__ import annotations
-import time
 import numpy as np
 import torch
 from torch import nn
@@ -12,11 +11,10 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
 from ..checkpoint import plain
-from ..blocks import charbonnier
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys
-from ..restore import Restorer, check_crops, model_device, to_uint8, checkpoint_restorer
+from ..train import construct, model_section
+from ..adapters import PixelTask, restore_by_frame, checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['PROJ', 'DBPN_PRESETS', 'SPEC', 'UpProjection', 'DownProjection', 'DBPN', 'dbpn_figures', 'dbpn_config', 'build_dbpn',
@@ -130,39 +128,19 @@ def build_dbpn(mc: dict, cfg: dict|None=None) -> DBPN:
     "A DBPN from (plain) constructor arguments."
     return construct(DBPN, dict(mc), 'model (DBPN)', cfg or {})
 
-def _psnr(out, hq) -> float:
-    return float(-10 * torch.log10(F.mse_loss(out.detach().clamp(0, 1), hq).clamp_min(1e-10)))
-
 @register_task('dbpn')
-class DBPNTask(Task):
+class DBPNTask(PixelTask):
     "DBPN on single LQ/HQ frames: Charbonnier (≈ L1) loss."
+    build = staticmethod(build_dbpn)
     defaults = dict(loss=dict(eps=1e-6))
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=20)}
     data_fixed = dict(frames=1, audio=False, hog=False, interference=None)
 
-    @classmethod
-    def model_config(cls, cfg): return dbpn_config(cfg)
+    model_config = staticmethod(dbpn_config)
 
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_dbpn(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        m = build_dbpn(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def step(self, batch, step):
-        lq = batch['lq'].to(self.device, non_blocking=True).flatten(0, 1)
-        hq = batch['hq'].to(self.device, non_blocking=True).flatten(0, 1)
-        out = self.net['model'](lq)
-        loss = charbonnier(out, hq, self.loss_cfg['eps'])
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
-        return dict(loss=float(loss.detach()), psnr=_psnr(out, hq))
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        return self.net['model'](lq.flatten(0, 1)), hq.flatten(0, 1)
 
 # %% ../../nbs/26_dbpn.ipynb #5f723964
 def restore_clip_dbpn(model: DBPN, # a trained DBPN (same-size form)
@@ -172,50 +150,32 @@ def restore_clip_dbpn(model: DBPN, # a trained DBPN (same-size form)
                       ) -> np.ndarray: # T×S×S×3 uint8
     "Restore LQ crops with DBPN, frame by frame."
     if model.low_res_input: raise ValueError('restore_clip_dbpn needs the same-size DBPN (low_res_input=False)')
-    frames = check_crops(frames, name, model.factor)
-    if batch < 1: raise ValueError('batch must be ≥ 1')
-    dev = model_device(model)
-    out = np.empty_like(frames)
-    model.eval()
-    with torch.no_grad():
-        for a in range(0, len(frames), batch):
-            x = torch.from_numpy(np.ascontiguousarray(frames[a:a + batch])).permute(0, 3, 1, 2).float().div(255)
-            out[a:a + batch] = to_uint8(model(x.to(dev)))
-    return out
+    return restore_by_frame(model, frames, model, batch, name)
 
 # %% ../../nbs/26_dbpn.ipynb #a29a37ba
-def dbpn_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+def _restorer(m: DBPN, size: int|None=None, **kw):
+    "A `Restorer` around a DBPN (same-size form)."
+    return model_restorer('dbpn', m, lambda crops, windows=None, fhog=None: restore_clip_dbpn(m, crops), size, **kw)
+
+def dbpn_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `dbpn` method of `avface restore`: the trained DBPN of a checkpoint (same-size form)."
-    def fn_of(m):
+    def make(m, S, data):
         if m.low_res_input: raise InputError(ckpt, f'is a ×{m.scale} super-resolution DBPN; the video pipeline needs the same-size form')
-        return lambda crops, windows=None, fhog=None: restore_clip_dbpn(m, crops)
-    return checkpoint_restorer(ckpt, 'dbpn', size, fn_of)
+        return _restorer(m, S)
+    return checkpoint_restorer_of(ckpt, 'dbpn', make, size)
 
 def bench_dbpn(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_) -> dict:
     "Bench figure: restored frames/s of a fresh DBPN of `preset` (default paper width) on one frame at `size`, with GFLOPs/frame."
     S = 224 if size in (None, 256) else int(size)
     torch.manual_seed(SEED)
-    m = DBPN.from_preset(preset).eval()
-    x = torch.rand(1, 3, S, S)
-    with torch.no_grad():
-        m(x)                                                                         # warm-up
-        t = []
-        for _ in range(repeat):
-            t0 = time.perf_counter(); m(x); t.append(time.perf_counter() - t0)
+    m = DBPN.from_preset(preset); x = torch.rand(1, 3, S, S)
     f = dbpn_figures(preset, S)
-    return {'size': S, f'{preset}_fps': 1 / min(t), f'{preset}_gflops_frame': f['gflops_frame'],
-            f'{preset}_params_M': f['params_M'], 'threads': torch.get_num_threads()}
-
-def _fresh(preset: str, size: int) -> Restorer:
-    "A Restorer around a freshly initialised DBPN of a preset (speed figures only)."
-    m = DBPN.from_preset(preset).eval()
-    return Restorer('dbpn', lambda c, w=None, h=None: restore_clip_dbpn(m, c), size=size, source=f'fresh {preset} preset', model=m)
-
-def _build(config='small') -> DBPN:
-    return DBPN.from_preset(config) if isinstance(config, str) else build_dbpn(plain(config))
+    return bench_row(preset, S, bench_model(m, x, repeat=repeat), f['gflops_frame'], f['params_M'])
 
 SPEC = register(MethodSpec(
     name='dbpn', title='DBPN', paper='baseline (paper 002 Table 1; Haris et al., CVPR 2018)',
     summary='DBPN baseline (single frame, dense back-projection, same-size form)', stages=('dbpn',),
-    restorer=dbpn_checkpoint_restorer, fresh=_fresh, build=_build, presets=DBPN_PRESETS,
-    bench={'dbpn': (bench_dbpn, [])}, losses='Charbonnier (ε = 10⁻⁶, ≈ L1) per frame'))
+    restorer=dbpn_checkpoint_restorer, presets=DBPN_PRESETS,
+    bench={'dbpn': (bench_dbpn, [])}, losses='Charbonnier (ε = 10⁻⁶, ≈ L1) per frame',
+    fresh=lambda preset, size: _restorer(DBPN.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': DBPN.from_preset(config) if isinstance(config, str) else build_dbpn(plain(config))))

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/25_edvr.ipynb #f578b0f9
 from __future__ import annotations
-import time
 import numpy as np
 import torch
 from torch import nn
@@ -12,11 +11,11 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
 from ..checkpoint import plain
-from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, charbonnier, _conv
+from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, conv as _conv
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys
-from ..restore import Restorer, check_crops, model_device, to_uint8, checkpoint_restorer
+from ..train import construct, model_section
+from ..adapters import PixelTask, restore_by_window, checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['EDVR_PRESETS', 'SPEC', 'DCNPack', 'PCDAlign', 'TSAFusion', 'PreDeblur', 'EDVR', 'edvr_figures', 'edvr_config',
@@ -170,6 +169,21 @@ class EDVR(nn.Module):
         self.tsa = TSAFusion(mid, frames)
         self.back = nn.Sequential(*[ResidualBlockNoBN(mid) for _ in range(n_back)])
         self.up = nn.Sequential(PixelShuffleUp(mid, mid), _act(), PixelShuffleUp(mid, mid), _act(), _conv(mid, mid), _act(), _conv(mid, 3))
+        self.init_weights()
+
+    def he_layers(self) -> list:
+        "The plain and deformable convolutions `init_weights` sets (all but the residual blocks' and the offset predictors')."
+        own = {id(c) for m in self.modules() if isinstance(m, ResidualBlockNoBN) for c in (m.conv1, m.conv2)}
+        own |= {id(m.om) for m in self.modules() if isinstance(m, DCNPack)}
+        return [m for m in self.modules() if isinstance(m, (nn.Conv2d, DeformConv2d)) and id(m) not in own]
+
+    def init_weights(self, out_scale: float=0.1, # the last convolution's weights are scaled by this: a small initial residual
+                     ):
+        "He initialisation for LeakyReLU(0.1) (fan-in, zero biases) of `he_layers`, so every frame reaches the output at initialisation."
+        for m in self.he_layers():
+            nn.init.kaiming_normal_(m.weight, a=0.1, nonlinearity='leaky_relu')
+            if m.bias is not None: nn.init.zeros_(m.bias)
+        with torch.no_grad(): self.up[-1].weight.mul_(out_scale)
 
     @classmethod
     def from_preset(cls, name: str, **overrides) -> EDVR:
@@ -225,43 +239,20 @@ def build_edvr(mc: dict, cfg: dict|None=None) -> EDVR:
     "An EDVR from (plain) constructor arguments."
     return construct(EDVR, dict(mc), 'model (EDVR)', cfg or {})
 
-def _psnr(out, hq) -> float:
-    return float(-10 * torch.log10(F.mse_loss(out.detach().clamp(0, 1), hq).clamp_min(1e-10)))
-
 @register_task('edvr')
-class EDVRTask(Task):
-    "EDVR on LQ/HQ windows of `frames` frames: Charbonnier loss on the centre frame."
-    defaults = dict(loss=dict(eps=1e-3))
+class EDVRTask(PixelTask):
+    "EDVR on LQ/HQ windows of `frames` frames: Charbonnier loss (ε = 10⁻³) on the centre frame."
+    build = staticmethod(build_edvr)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=32)}
-    data_fixed = dict(audio=False, hog=False, interference=None)
+
+    model_config = staticmethod(edvr_config)
 
     @classmethod
-    def model_config(cls, cfg): return edvr_config(cfg)
+    def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': edvr_config(cfg).get('frames', 5)}
 
-    @classmethod
-    def dataset_args(cls, cfg, scfg):
-        return {**scfg['data'], **cls.data_fixed, 'frames': edvr_config(cfg).get('frames', 5), 'seed': scfg['seed']}
-
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_edvr(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        m = build_edvr(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def step(self, batch, step):
-        lq, hq = batch['lq'].to(self.device, non_blocking=True), batch['hq'].to(self.device, non_blocking=True)
-        c = lq.shape[1] // 2
-        out = self.net['model'](lq)
-        loss = charbonnier(out, hq[:, c], self.loss_cfg['eps'])
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
-        return dict(loss=float(loss.detach()), psnr=_psnr(out, hq[:, c]))
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        return self.net['model'](lq), hq[:, lq.shape[1] // 2]
 
 # %% ../../nbs/25_edvr.ipynb #09d3abe3
 def restore_clip_edvr(model: EDVR, # a trained EDVR (same-size form)
@@ -271,53 +262,32 @@ def restore_clip_edvr(model: EDVR, # a trained EDVR (same-size form)
                       ) -> np.ndarray: # T×S×S×3 uint8
     "Restore LQ crops with EDVR: each frame from its `frames`-frame window, clip ends clamped."
     if model.low_res_input: raise ValueError('restore_clip_edvr needs the same-size EDVR (low_res_input=False)')
-    frames = check_crops(frames, name, model.factor)
-    if batch < 1: raise ValueError('batch must be ≥ 1')
-    T, n = len(frames), model.frames // 2
-    dev = model_device(model)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
-    out = np.empty_like(frames)
-    model.eval()
-    with torch.no_grad():
-        for a in range(0, T, batch):
-            ts = np.arange(a, min(T, a + batch))
-            idx = torch.from_numpy(np.clip(ts[:, None] + np.arange(-n, n + 1)[None], 0, T - 1))
-            out[ts] = to_uint8(model(x[idx].to(dev)))
-    return out
+    return restore_by_window(model, frames, model.frames, batch=batch, name=name)
 
 # %% ../../nbs/25_edvr.ipynb #340e326e
-def edvr_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+def _restorer(m: EDVR, size: int|None=None, **kw):
+    "A `Restorer` around an EDVR (same-size form)."
+    return model_restorer('edvr', m, lambda crops, windows=None, fhog=None: restore_clip_edvr(m, crops), size, **kw)
+
+def edvr_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `edvr` method of `avface restore`: the trained EDVR of a checkpoint (same-size form)."
-    def fn_of(m):
+    def make(m, S, data):
         if m.low_res_input: raise InputError(ckpt, 'is a ×4 super-resolution EDVR; the video pipeline needs the same-size form')
-        return lambda crops, windows=None, fhog=None: restore_clip_edvr(m, crops)
-    return checkpoint_restorer(ckpt, 'edvr', size, fn_of)
+        return _restorer(m, S)
+    return checkpoint_restorer_of(ckpt, 'edvr', make, size)
 
 def bench_edvr(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_) -> dict:
     "Bench figure: restored frames/s of a fresh EDVR of `preset` (default paper width) on one 5-frame window at `size`, with GFLOPs/frame."
     S = 224 if size in (None, 256) else int(size)
     torch.manual_seed(SEED)
-    m = EDVR.from_preset(preset).eval()
-    x = torch.rand(1, m.frames, 3, S, S)
-    with torch.no_grad():
-        m(x)                                                                         # warm-up
-        t = []
-        for _ in range(repeat):
-            t0 = time.perf_counter(); m(x); t.append(time.perf_counter() - t0)
+    m = EDVR.from_preset(preset); x = torch.rand(1, m.frames, 3, S, S)
     f = edvr_figures(preset, S)
-    return {'size': S, f'{preset}_fps': 1 / min(t), f'{preset}_gflops_frame': f['gflops_frame'],
-            f'{preset}_params_M': f['params_M'], 'threads': torch.get_num_threads()}
-
-def _fresh(preset: str, size: int) -> Restorer:
-    "A Restorer around a freshly initialised EDVR of a preset (speed figures only)."
-    m = EDVR.from_preset(preset).eval()
-    return Restorer('edvr', lambda c, w=None, h=None: restore_clip_edvr(m, c), size=size, source=f'fresh {preset} preset', model=m)
-
-def _build(config='small') -> EDVR:
-    return EDVR.from_preset(config) if isinstance(config, str) else build_edvr(plain(config))
+    return bench_row(preset, S, bench_model(m, x, repeat=repeat), f['gflops_frame'], f['params_M'])
 
 SPEC = register(MethodSpec(
     name='edvr', title='EDVR', paper='baseline (paper 002 Tables 1, 2, 4; Wang et al., CVPRW 2019)',
     summary='EDVR baseline (video, 5 frames, PCD alignment + TSA fusion, no audio)', stages=('edvr',),
-    restorer=edvr_checkpoint_restorer, fresh=_fresh, build=_build, presets=EDVR_PRESETS,
-    bench={'edvr': (bench_edvr, [])}, losses='Charbonnier (ε = 10⁻³) on the centre frame of 5'))
+    restorer=edvr_checkpoint_restorer, presets=EDVR_PRESETS,
+    bench={'edvr': (bench_edvr, [])}, losses='Charbonnier (ε = 10⁻³) on the centre frame of 5',
+    fresh=lambda preset, size: _restorer(EDVR.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': EDVR.from_preset(config) if isinstance(config, str) else build_edvr(plain(config))))

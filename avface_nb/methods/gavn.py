@@ -4,7 +4,6 @@
 
 # %% ../../nbs/24_gavn.ipynb #5942efbc
 from __future__ import annotations
-import math, time
 import numpy as np
 import torch
 from torch import nn
@@ -12,11 +11,12 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from ..core import InputError, SEED
 from ..checkpoint import plain, load_checkpoint
-from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, res_blocks, charbonnier, _conv
+from ..blocks import DeformConv2d, ResidualBlockNoBN, PixelShuffleUp, conv as _conv
 from ..vq import count_params
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys, stage_config
-from ..restore import Restorer, check_crops, model_device, to_uint8, _line
+from ..train import Task, construct, model_section, stage_config
+from ..adapters import PixelTask, optimise, psnr, restore_by_window, stage_data
+from ..adapters import checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['KINDS', 'GAVN_PRESETS', 'ABLATIONS', 'SPEC', 'PreDeblur', 'Align', 'TemporalModule', 'InvertedResidual', 'PFLDAudio',
@@ -298,8 +298,7 @@ def gavn_figures(config: dict|str='paper', # GAVN arguments or a preset name
 # %% ../../nbs/24_gavn.ipynb #9995cfe9
 def gavn_config(cfg: dict) -> dict:
     "GAVN constructor arguments from a config's `model` (preset = scale by default; K from the config)."
-    mc = model_section(cfg, GAVN_PRESETS, 'GAVN')
-    return mc
+    return model_section(cfg, GAVN_PRESETS, 'GAVN')
 
 def _lmk_config(cfg: dict) -> dict:
     mc = gavn_config(cfg)
@@ -309,11 +308,9 @@ def _lmk_config(cfg: dict) -> dict:
 def build_gavn(mc: dict, cfg: dict|None=None) -> GAVN:
     return construct(GAVN, dict(mc), 'model (GAVN)', cfg or {})
 
-def _batch(self, batch, *keys):
-    return [batch[k].to(self.device, non_blocking=True) if k in batch else None for k in keys]
-
-def _psnr(out, hq) -> float:
-    return float(-10 * torch.log10(F.mse_loss(out.detach().clamp(0, 1), hq).clamp_min(1e-10)))
+def _mfcc(task, batch):
+    "The batch's MFCC windows on the task's device, or None (a stage without audio)."
+    return batch['mfcc'].to(task.device, non_blocking=True) if 'mfcc' in batch else None
 
 @register_task('gavn_lmk')
 class GAVNLandmarkTask(Task):
@@ -327,7 +324,7 @@ class GAVNLandmarkTask(Task):
 
     @classmethod
     def dataset_args(cls, cfg, scfg):
-        return {**scfg['data'], **cls.data_fixed, 'audio': bool(scfg.get('audio', True)), 'K': gavn_config(cfg).get('K', 5), 'seed': scfg['seed']}
+        return {**super().dataset_args(cfg, scfg), 'audio': bool(scfg.get('audio', True)), 'K': gavn_config(cfg).get('K', 5)}
 
     def setup(self):
         self.modules = dict(model=construct(PFLDAudio, _lmk_config(self.cfg) | dict(audio=bool(self.scfg['audio'])), 'model (PFLD)', self.cfg))
@@ -339,57 +336,35 @@ class GAVNLandmarkTask(Task):
         return m.eval()
 
     def step(self, batch, step):
-        lq, mf, lm = _batch(self, batch, 'lq', 'mfcc', 'lm')
+        lq, lm, mf = batch['lq'].to(self.device, non_blocking=True), batch['lm'].to(self.device, non_blocking=True), _mfcc(self, batch)
         S = lq.shape[-1]
         pred = self.net['model'](lq[:, 0], mf[:, 0] if mf is not None else None)
         loss = F.mse_loss((pred + 0.5) / S, (lm[:, 0] + 0.5) / S)
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
+        optimise(self, 'g', loss)
         with torch.no_grad(): err = (pred - lm[:, 0]).norm(dim=-1)
         return dict(loss=float(loss.detach()), px=float(err.mean()), mouth_px=float(err[:, 48:].mean()))
 
-class _GAVNBase(Task):
-    defaults = dict(loss=dict(eps=1e-3))
+class _GAVNBase(PixelTask):
+    "GAVN's Charbonnier stages (ε = 10⁻³) on windows of `frames`: the restored frames 2..T-3 against the clean ones."
+    build = staticmethod(build_gavn)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
     data_fixed = dict(hog=False, interference=None)
 
     @classmethod
     def dataset_args(cls, cfg, scfg):
         mc = gavn_config(cfg)
-        return {**scfg['data'], **cls.data_fixed, 'frames': mc.get('frames', 7), 'K': mc.get('K', 5), 'seed': scfg['seed'],
+        return {**super().dataset_args(cfg, scfg), 'frames': mc.get('frames', 7), 'K': mc.get('K', 5),
                 'audio': cls.name == 'gavn' and mc.get('identity', True) and (mc.get('audio', True) or _lmk_config(cfg)['audio'])}
 
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        mc = dict(ck['model_config'])
-        m = build_gavn(mc)
-        m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def charbonnier_step(self, batch, frozen=()):
-        lq, hq, mf = _batch(self, batch, 'lq', 'hq', 'mfcc')
-        T = lq.shape[1]
-        out = self.net['model'](lq, mf)
-        loss = charbonnier(out, hq[:, 2:T - 2], self.loss_cfg['eps'])
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward()
-        for p in frozen: p.grad = None                                                # Adam leaves them untouched
-        self.clip_grads('g'); self.optims['g'].step()
-        return dict(loss=float(loss.detach()), psnr=_psnr(out, hq[:, 2:T - 2]))
+    def outputs(self, batch):
+        lq, hq = self.batch(batch, 'lq', 'hq')
+        return self.net['model'](lq, _mfcc(self, batch)), hq[:, 2:lq.shape[1] - 2]
 
 @register_task('gavn_temporal')
 class GAVNTemporalTask(_GAVNBase):
     "Step 1: the inter-frame temporal module with the up-sampling path (no identity module), Charbonnier loss."
     @classmethod
     def model_config(cls, cfg): return {**gavn_config(cfg), 'identity': False}
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_gavn(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    def step(self, batch, step): return self.charbonnier_step(batch)
 
 @register_task('gavn')
 class GAVNTask(_GAVNBase):
@@ -402,9 +377,8 @@ class GAVNTask(_GAVNBase):
         return {**mc, 'lmk_audio': _lmk_config(cfg)['audio'] if mc.get('identity', True) else False}
 
     def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        mc = self.model_config(self.cfg)
-        m = build_gavn(mc, self.cfg)
+        super().setup()
+        m = self.modules['model']
         step1 = self.prev_model(self.scfg['temporal_stage'], 'the step-1 temporal module')
         missing, unexpected = m.load_state_dict(step1.state_dict(), strict=False)
         if unexpected: raise InputError(self.prev[self.scfg['temporal_stage']]['path'], f'step-1 weights do not fit this GAVN ({unexpected[:3]})')
@@ -414,14 +388,17 @@ class GAVNTask(_GAVNBase):
                 raise InputError(self.prev[self.scfg['lmk_stage']]['path'], f'detector {det.config()} does not match the model {m.lmk.config()}')
             m.lmk.load_state_dict(det.state_dict())
             self.frozen_parts = ['model.lmk']
-        self.modules = dict(model=m)
-        self.optim_groups = dict(g=['model'])
 
     def step(self, batch, step):
         warm = step < warm_steps(self.scfg, getattr(self, 'total', 0))
         if warm: self.set_lr(float(self.scfg['warm_lr']))                            # the engine set the schedule's rate
-        logs = self.charbonnier_step(batch, list(self.modules['model'].temporal.parameters()) if warm else ())
-        return dict(logs, warm=float(warm))
+        out, hq = self.outputs(batch)
+        loss, _ = self.terms(out, hq)
+        self.optims['g'].zero_grad(set_to_none=True); loss.backward()
+        if warm:
+            for p in self.modules['model'].temporal.parameters(): p.grad = None      # Adam leaves them untouched
+        self.clip_grads('g'); self.optims['g'].step()
+        return dict(loss=float(loss.detach()), psnr=psnr(out, hq), warm=float(warm))
 
 def warm_steps(scfg: dict, total: int) -> int:
     "Warm-up steps of GAVN's step 2: `warm_frac` of the stage's `total` steps (the engine sets `Task.total`)."
@@ -435,46 +412,20 @@ def restore_clip_gavn(model: GAVN, # a trained GAVN
                       name: str='<clip>', # named in errors
                       ) -> np.ndarray:
     "Restore LQ crops with GAVN: 3 frames per 7-frame window, clip ends clamped."
-    frames = check_crops(frames, name, model.factor)
-    T, W = len(frames), model.frames
-    n = W - 4
     if model.uses_audio:
         if windows is None: raise InputError(name, 'GAVN with audio needs the MFCC windows of the clip (no audio track?)')
-        if len(windows) != T: raise InputError(name, f'{len(windows)} MFCC windows for {T} frames')
-    dev = model_device(model)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
-    mw = torch.from_numpy(np.ascontiguousarray(windows, np.float32)) if windows is not None and model.uses_audio else None
-    starts = list(range(0, T, n))
-    out = np.empty_like(frames)
-    model.eval()
-    with torch.no_grad():
-        for a in range(0, len(starts), batch):
-            fs = starts[a:a + batch]
-            idx = torch.from_numpy(np.stack([np.clip(np.arange(f - 2, f - 2 + W), 0, T - 1) for f in fs]))
-            y = model(x[idx].to(dev), mw[idx].to(dev) if mw is not None else None)
-            y = to_uint8(y.flatten(0, 1))
-            for i, f in enumerate(fs):
-                k = min(n, T - f); out[f:f + k] = y[i * n:i * n + k]
-    return out
+        if len(windows) != len(frames): raise InputError(name, f'{len(windows)} MFCC windows for {len(frames)} frames')
+    return restore_by_window(model, frames, model.frames, model.frames - 4, side=windows if model.uses_audio else None, batch=batch, name=name)
 
-def gavn_restorer(model: GAVN, size: int|None=None, mfcc_norm: str='cmvn', source: str='', info: dict|None=None) -> Restorer:
-    "A `Restorer` around a GAVN model."
-    S = int(size or model.size or 224)
-    if S % model.factor: raise ValueError(f'crop size {S} is not a multiple of {model.factor}')
-    return Restorer('gavn', lambda c, w=None, h=None: restore_clip_gavn(model, c, w), size=S, window=1, audio=model.uses_audio,
-                    K=model.K, mfcc_norm=mfcc_norm, hog=False, source=source, info=info or {}, model=model)
+def gavn_restorer(model: GAVN, size: int|None=None, mfcc_norm: str='cmvn', **kw):
+    "A `Restorer` around a GAVN model (`kw`: further Restorer fields, e.g. source)."
+    return model_restorer('gavn', model, lambda c, w=None, h=None: restore_clip_gavn(model, c, w), size, 224, audio=model.uses_audio,
+                          K=model.K, mfcc_norm=mfcc_norm, **kw)
 
-def gavn_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+def gavn_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `gavn` method of `avface restore`: the trained GAVN of a checkpoint (`smooth` does not apply)."
-    ck = load_checkpoint(ckpt, expect_kind='gavn')
-    try: model = GAVNTask.from_checkpoint(ck)
-    except (KeyError, RuntimeError, TypeError, ValueError) as e:
-        raise InputError(ckpt, f'cannot rebuild the GAVN model from it ({_line(e)})') from None
-    data = (ck.get('stage_config') or {}).get('data') or (ck.get('config') or {}).get('data') or {}
-    info = dict(kind=ck.get('kind'), step=ck.get('step'), scale=(ck.get('config') or {}).get('scale'), stage_hash=ck.get('stage_hash'),
-                smooth=False, identity=model.identity, audio=model.audio)
-    try: return gavn_restorer(model, size or data.get('size'), data.get('mfcc_norm', 'cmvn'), str(ckpt), info)
-    except ValueError as e: raise InputError(ckpt, str(e)) from None
+    return checkpoint_restorer_of(ckpt, 'gavn', lambda m, S, data: gavn_restorer(m, S, data.get('mfcc_norm', 'cmvn')), size,
+                                  info=lambda m, ck: dict(identity=m.identity, audio=m.audio))
 
 # %% ../../nbs/24_gavn.ipynb #24a7115e
 def detector_errors(ckpt, # a GAVN checkpoint (with the identity module)
@@ -486,7 +437,7 @@ def detector_errors(ckpt, # a GAVN checkpoint (with the identity module)
     ck = load_checkpoint(ckpt, expect_kind='gavn')
     m = GAVNTask.from_checkpoint(ck)
     if not m.identity: raise InputError(ckpt, 'is a GAVN without the identity module (w/o IF): it has no landmark detector')
-    d = (ck.get('stage_config') or {}).get('data') or {}
+    d = stage_data(ck)
     ds = ClipWindows(corpus, split, frames=1, stride=1, size=d.get('size'), degrade=d.get('degrade'), K=m.K, audio=m.lmk_audio,
                      interference=None, hog=False, landmarks=True, mfcc_norm=d.get('mfcc_norm', 'cmvn'), lq_cache=1,
                      lq_seed=d.get('lq_seed') if d.get('lq_seed') is not None else SEED, jitter=False, vary='fixed')
@@ -507,27 +458,16 @@ def bench_gavn(clip=None, size: int=224, repeat: int=2, **_) -> dict:
     "Bench figure: restored frames/s of the paper-width GAVN on one 7-frame window at `size` (random weights and inputs), with GFLOPs/frame."
     S = 224 if size in (None, 256) else int(size)
     torch.manual_seed(SEED)
-    m = GAVN.from_preset('paper').eval()
+    m = GAVN.from_preset('paper')
     x, mf = torch.rand(1, 7, 3, S, S), torch.randn(1, 7, 5, 80)
-    with torch.no_grad():
-        m(x, mf)                                                                       # warm-up
-        t = []
-        for _ in range(repeat):
-            t0 = time.perf_counter(); m(x, mf); t.append(time.perf_counter() - t0)
     f = gavn_figures('paper', S)
-    return dict(size=S, paper_fps=3 / min(t), paper_gflops_frame=f['gflops_frame'], paper_params_M=f['params_M'],
-                threads=torch.get_num_threads())
-
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised GAVN of a preset (speed figures only)."
-    return gavn_restorer(GAVN.from_preset(preset).eval(), size, source=f'fresh {preset} preset')
-
-def _build(config='small') -> GAVN:
-    return GAVN.from_preset(config) if isinstance(config, str) else build_gavn(plain(config))
+    return bench_row('paper', S, bench_model(m, x, mf, frames=3, repeat=repeat), f['gflops_frame'], f['params_M'])
 
 SPEC = register(MethodSpec(
     name='gavn', title='GAVN', paper='002', summary='GAVN (paper 002): temporal + identity modules with audio and landmarks',
-    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), restorer=gavn_checkpoint_restorer, fresh=_fresh, build=_build,
+    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), restorer=gavn_checkpoint_restorer,
     presets=GAVN_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'gavn': (bench_gavn, [])},
-    losses='Charbonnier (step 1: temporal module; step 2: warm-up of identity + reconstruction, then all); detector: MSE on coordinates'))
+    losses='Charbonnier (step 1: temporal module; step 2: warm-up of identity + reconstruction, then all); detector: MSE on coordinates',
+    fresh=lambda preset, size: gavn_restorer(GAVN.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': GAVN.from_preset(config) if isinstance(config, str) else build_gavn(plain(config))))

@@ -4,21 +4,18 @@
 
 # %% ../../nbs/28_vrt.ipynb #df34e43d
 from __future__ import annotations
-import math, time
+import math
 from functools import lru_cache
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.flop_counter import FlopCounterMode
 from ..core import SEED
 from ..checkpoint import plain
-from ..blocks import flow_warp, FlowNet, PixelShuffleUp, charbonnier, _conv
-from ..vq import count_params
+from ..blocks import flow_warp, FlowNet, PixelShuffleUp, conv as _conv
 from ..registry import MethodSpec, register, register_task
-from ..train import Task, construct, model_section, loss_settings, check_loss_keys
-from ..restore import Restorer, check_crops, model_device, to_uint8, chunk_starts, checkpoint_restorer
-from .basicvsrpp import photometric_loss
+from ..train import construct, model_section
+from ..adapters import FlowPixelTask, flow_clip_figures, restore_by_chunk, checkpoint_restorer_of, model_restorer, bench_model, bench_row
 
 # %% auto #0
 __all__ = ['VRT_PRESETS', 'SPEC', 'partners', 'to_windows', 'from_windows', 'shift_mask', 'TMSA', 'ParallelWarp', 'TMSAGroup',
@@ -211,16 +208,7 @@ def vrt_figures(config: dict|str='paper', # VRT arguments or a preset name
     cfg = {**VRT_PRESETS[config]} if isinstance(config, str) else dict(config)
     S = size or cfg.get('size') or 224
     with torch.device('meta'): m = VRT(**cfg).eval()
-    def count(T):
-        with torch.no_grad():
-            with FlopCounterMode(display=False) as fc: m(torch.zeros(1, T, 3, S, S, device='meta'))
-            tot = fc.get_total_flops()
-            with FlopCounterMode(display=False) as fc: m.compute_flows(torch.zeros(1, T, 3, S // 4, S // 4, device='meta'))
-        return tot, fc.get_total_flops()
-    (a, fa), (b, fb) = count(2), count(3)
-    p, pf = count_params(m), count_params(m.flow)
-    return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
-                gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
+    return flow_clip_figures(m, S)
 
 # %% ../../nbs/28_vrt.ipynb #abb95b6c
 def vrt_config(cfg: dict) -> dict:
@@ -232,47 +220,15 @@ def build_vrt(mc: dict, cfg: dict|None=None) -> VRT:
     return construct(VRT, {**mc, **{k: tuple(v) for k, v in mc.items() if isinstance(v, list)}}, 'model (VRT)', cfg or {})
 
 @register_task('vrt')
-class VRTTask(Task):
+class VRTTask(FlowPixelTask):
     "VRT-style on LQ/HQ clips: Charbonnier loss on every frame + w_photo × photometric flow term (flow net from scratch)."
-    defaults = dict(loss=dict(eps=1e-3, w_photo=0.1, photo_eps=1e-3))
+    build = staticmethod(build_vrt)
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
-    data_fixed = dict(audio=False, hog=False, interference=None)
+
+    model_config = staticmethod(vrt_config)
 
     @classmethod
-    def model_config(cls, cfg): return vrt_config(cfg)
-
-    @classmethod
-    def dataset_args(cls, cfg, scfg):
-        return {**scfg['data'], **cls.data_fixed, 'frames': vrt_config(cfg).get('frames', 16), 'seed': scfg['seed']}
-
-    @classmethod
-    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
-
-    def setup(self):
-        self.loss_cfg = loss_settings(self.scfg['loss'], self.defaults['loss'], f'train.{self.name}.loss', self.cfg)
-        self.modules = dict(model=build_vrt(self.model_config(self.cfg), self.cfg))
-        self.optim_groups = dict(g=['model'])
-
-    @classmethod
-    def from_checkpoint(cls, ck):
-        m = build_vrt(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
-
-    def step(self, batch, step):
-        lq, hq = batch['lq'].to(self.device, non_blocking=True), batch['hq'].to(self.device, non_blocking=True)
-        L = self.loss_cfg
-        a = self.net['model'](lq, aux=True)
-        parts = dict(pixel=charbonnier(a['out'], hq, L['eps']))
-        loss = parts['pixel']
-        if L['w_photo'] and lq.shape[1] > 1:
-            parts['photo'] = photometric_loss(a['lq_flow'], a['flows_backward'], a['flows_forward'], L['photo_eps'])
-            loss = loss + L['w_photo'] * parts['photo']
-        self.optims['g'].zero_grad(set_to_none=True); loss.backward(); self.clip_grads('g'); self.optims['g'].step()
-        logs = {k: float(v.detach()) for k, v in parts.items()}
-        with torch.no_grad():
-            logs['psnr'] = float(-10 * torch.log10(F.mse_loss(a['out'].detach().clamp(0, 1), hq).clamp_min(1e-10)))
-        logs['loss'] = float(loss.detach())
-        return logs
+    def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': vrt_config(cfg).get('frames', 16)}
 
 # %% ../../nbs/28_vrt.ipynb #7e3fdce9
 def restore_clip_vrt(model: VRT, # a trained VRT
@@ -283,49 +239,29 @@ def restore_clip_vrt(model: VRT, # a trained VRT
                      progress: bool=False, # tqdm bar over the chunks
                      ) -> np.ndarray: # T×S×S×3 uint8
     "Restore LQ crops with VRT over chunks with context."
-    frames = check_crops(frames, name, model.factor)
-    chunk = chunk or model.frames
-    if chunk < 1 or overlap < 0: raise ValueError('chunk must be ≥ 1 and overlap ≥ 0')
-    T, dev = len(frames), model_device(model)
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div(255)
-    out = np.empty_like(frames)
-    model.eval()
-    with torch.no_grad():
-        for s in chunk_starts(T, chunk, progress, 'vrt'):
-            e = min(T, s + chunk); a, b = max(0, s - overlap), min(T, e + overlap)
-            out[s:e] = to_uint8(model(x[None, a:b].to(dev))[0, s - a:e - a])
-    return out
+    return restore_by_chunk(model, frames, chunk or model.frames, overlap, name=name, progress=progress)
+
+def _restorer(m: VRT, size: int|None=None, **kw):
+    "A `Restorer` around a VRT-style model."
+    return model_restorer('vrt', m, lambda crops, windows=None, fhog=None: restore_clip_vrt(m, crops), size, **kw)
 
 def vrt_checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_):
     "The `vrt` method of `avface restore`: the trained VRT-style model of a checkpoint."
-    return checkpoint_restorer(ckpt, 'vrt', size, lambda m: (lambda crops, windows=None, fhog=None: restore_clip_vrt(m, crops)))
+    return checkpoint_restorer_of(ckpt, 'vrt', lambda m, S, data: _restorer(m, S), size)
 
 # %% ../../nbs/28_vrt.ipynb #f43cbacf
 def bench_vrt(clip=None, size: int=224, repeat: int=2, frames: int=6, **_) -> dict:
     "Bench figure: frames/s of the paper-width VRT on one `frames`-frame clip at `size` (random weights and inputs), with GFLOPs/frame."
     S = 224 if size in (None, 256) else int(size)
     torch.manual_seed(SEED)
-    m = VRT.from_preset('paper').eval()
-    x = torch.rand(1, frames, 3, S, S)
-    with torch.no_grad():
-        m(x)                                                                           # warm-up
-        t = []
-        for _ in range(repeat):
-            t0 = time.perf_counter(); m(x); t.append(time.perf_counter() - t0)
+    m = VRT.from_preset('paper'); x = torch.rand(1, frames, 3, S, S)
     f = vrt_figures('paper', S)
-    return dict(size=S, paper_fps=frames / min(t), paper_gflops_frame=f['gflops_frame'], paper_params_M=f['params_M'],
-                threads=torch.get_num_threads())
-
-def _fresh(preset: str, size: int):
-    "A Restorer around a freshly initialised VRT of a preset (speed figures only)."
-    m = VRT.from_preset(preset).eval()
-    return Restorer('vrt', lambda c, w=None, h=None: restore_clip_vrt(m, c), size=size, source=f'fresh {preset} preset', model=m)
-
-def _build(config='small') -> VRT:
-    return VRT.from_preset(config) if isinstance(config, str) else build_vrt(plain(config))
+    return bench_row('paper', S, bench_model(m, x, frames=frames, repeat=repeat), f['gflops_frame'], f['params_M'])
 
 SPEC = register(MethodSpec(
     name='vrt', title='VRT-style', paper='baseline (paper 002 Tables 1-2; after Liang et al., IEEE TIP 2024)',
     summary='VRT-style baseline: TMSA + parallel warping at small width (video, no audio)', stages=('vrt',),
-    restorer=vrt_checkpoint_restorer, fresh=_fresh, build=_build, presets=VRT_PRESETS, bench={'vrt': (bench_vrt, [])},
-    losses='Charbonnier (ε = 1e-3) + 0.1 × photometric flow term (flow net trained from scratch)'))
+    restorer=vrt_checkpoint_restorer, presets=VRT_PRESETS, bench={'vrt': (bench_vrt, [])},
+    losses='Charbonnier (ε = 1e-3) + 0.1 × photometric flow term (flow net trained from scratch)',
+    fresh=lambda preset, size: _restorer(VRT.from_preset(preset).eval(), size, source=f'fresh {preset} preset'),   # a fresh model: speed figures only
+    build=lambda config='small': VRT.from_preset(config) if isinstance(config, str) else build_vrt(plain(config))))
