@@ -727,7 +727,7 @@ def avfr_restorer(model, # an `avfr.AVFR` (from a checkpoint, or freshly initial
                     info=dict(info or {}, smooth=bool(smooth and c.flow_smooth), model_size=c.size, vqgan=c.vqgan))
 
 
-def avfr_checkpoint_restorer(ckpt, # an AVFR stage-II checkpoint (`avface train configs/avfr_*.yaml`)
+def avfr_checkpoint_restorer(ckpt, # an AVFR stage-II checkpoint (`avface train configs/avfr.yaml`)
                              smooth: bool=True, size: int|None=None, **_) -> Restorer:
     "The `avfr` method: the trained AVFR of a checkpoint (crop size and MFCC normalisation of the stage that trained it)."
     return checkpoint_restorer_of(ckpt, 'avfr', lambda m, S, data: avfr_restorer(m, smooth, S, data.get('mfcc_norm', 'cmvn')), size)
