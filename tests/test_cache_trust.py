@@ -9,7 +9,7 @@ weights, and a stage that stands on earlier weights notices when they change.
   one line naming both files, and `train` retrains that stage II instead of reusing it; `train(dry_run=True)` reports
   it as stale first. Checkpoints written before weight digests still load (their frozen parts unverified: legacy).
 
-Each test trains at most the tiny two-stage VQFR of `nbs/23_vqfr.ipynb` on the toy corpus (seconds, one thread)."""
+Each test trains at most the tiny two-stage VQFR of `nbs/33_vqfr.ipynb` on the toy corpus (seconds, one thread)."""
 import importlib, sys, tempfile
 from pathlib import Path
 import pytest

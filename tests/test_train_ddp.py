@@ -76,7 +76,7 @@ def test_ddp_matches_single_process(runs):
     """Same seed, same global batch of 4 (the two shards of the seeded permutation make up the single process's batch):
     the parameters after 4 steps differ from the single-process run's by < 10 % of how far DDP itself moved them from
     step 2 to step 4. Measured: TS-VQGAN 0.16 %, discriminator 1.7 % (its BatchNorm uses per-rank batch statistics on
-    CPU/gloo, see 14_train); the logged total loss agrees within 2e-4 per step (bound 5e-3)."""
+    CPU/gloo, see 15_train); the logged total loss agrees within 2e-4 per step (bound 5e-3)."""
     from avface_nb.train import read_log
     d, _ = runs
     A, S, M = _ck(d / 'ddp' / 'tsvqgan' / 'last.pt'), _ck(d / 'single' / 'tsvqgan' / 'last.pt'), _ck(d / 'step2.pt')
