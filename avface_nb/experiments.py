@@ -13,11 +13,12 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['CORPORA', 'SINGLE', 'REAL', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus', 'ensure_real',
-           'config_path', 'train_run', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan',
-           'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'score_runs',
-           'viewer_methods', 'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
-           'training_curves', 'paper_table']
+__all__ = ['CORPORA', 'SINGLE', 'REAL', 'RUN_LOG_ENV', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus',
+           'ensure_real', 'config_path', 'train_run', 'log_used_runs', 'file_digest', 'used_runs', 'final_ckpt',
+           'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs',
+           'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set', 'score_runs', 'viewer_methods',
+           'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
+           'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -108,7 +109,7 @@ def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale][
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep
 
-# %% ../nbs/45_experiments.ipynb #4ea1eaac
+# %% ../nbs/45_experiments.ipynb #417e678e
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>_<scale>.yaml (`InputError` when absent)."
     p = repo_root()/'configs'/f'{method}_{scale}.yaml'
@@ -129,7 +130,38 @@ def train_run(config: str, # config file (e.g. configs/x_small.yaml) or a method
     cfgp = cfgp if cfgp.is_absolute() else root/cfgp
     sets = [f'data.root={corpus}', *sets] + ([f'train.device={device}'] if device else [])
     cfg = load_config(cfgp, sets=sets, scale=scale)
-    return train(cfg, out=root/'runs'/scale/name, progress=progress)
+    res = train(cfg, out=root/'runs'/scale/name, progress=progress)
+    log_used_runs(res)
+    return res
+
+RUN_LOG_ENV = 'AVFACE_RUN_LOG'   # the report runner sets it: every checkpoint a report's runs hand over is listed in that file
+
+def log_used_runs(res: dict, # `train`'s result: {stage: {'path': checkpoint, ...}}
+                  ):
+    "Append each stage checkpoint of a run to the file named by `$AVFACE_RUN_LOG` (one path a line); nothing when it is unset."
+    log = os.environ.get(RUN_LOG_ENV)
+    if not log: return
+    with open(log, 'a') as f:
+        for v in res.values():
+            if isinstance(v, dict) and v.get('path'): f.write(f"{Path(v['path']).resolve()}\n")
+
+def file_digest(path, n: int=16) -> str:
+    "The first `n` hex digits of a file's SHA-256."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()[:n]
+
+def used_runs(log) -> dict[str, str]:
+    "The checkpoints listed in a run log (`log_used_runs`), each once, in order: path as the reader sees it (`rel`) -> `file_digest`."
+    log = Path(log)
+    if not log.exists(): return {}
+    out = {}
+    for line in log.read_text().splitlines():
+        p = Path(line.strip())
+        if line.strip() and rel(p) not in out: out[rel(p)] = file_digest(p) if p.is_file() else 'missing'
+    return out
 
 def final_ckpt(res: dict, stage: str) -> Path:
     "Path of a stage's checkpoint in `train_run`'s result."
@@ -183,7 +215,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/45_experiments.ipynb #def15b3d
+# %% ../nbs/45_experiments.ipynb #9e54ffd9
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -309,23 +341,37 @@ def cli(argv: list[str]|None=None) -> int:
     print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
     return 0
 
-# %% ../nbs/45_experiments.ipynb #041d95f7
+# %% ../nbs/45_experiments.ipynb #33c9839f
 def run_labels(report: str, params: dict, plan: dict|None=None) -> dict[str, str]:
     "Plan key -> display name (the method's title, or its ablation's name)."
     return {e['key']: registry.get(e['method']).display(e['ablation']) for e in plan_entries(report, params, plan)}
 
 def report_runs(report: str, params: dict, # the report's name and parameters (scale, data, seeds, ...)
-                test_preset: str|None=None, max_test_clips: int=0, progress: bool=False, plan: dict|None=None) -> dict:
-    "The corpus, the plan's checkpoints {key: {seed: ckpt}}, their labels and the degraded test clips of a report."
-    from avface_nb.evaluate import test_clips
+                test_preset: str|None=None, max_test_clips: int=0, progress: bool=False, plan: dict|None=None,
+                clips: bool=True, # load the test clips (False: a report that picks its own test sets, see `load_test_set`)
+                ) -> dict:
+    "The parameters, the corpus, the plan's checkpoints {key: {seed: ckpt}}, their labels and the degraded test clips of a report."
     params = {**load_params(params['scale']), **params}                 # the scale's own settings (e.g. stage_seed) underneath
-    from avface_nb.data import DEFAULT_DEGRADE
     runs = plan_runs(report, params, progress, plan=plan)
     entries = plan_entries(report, params, plan)
-    corpus = ensure_corpus(params['scale'], entries[0]['data'] if entries else params.get('data', 'synthetic'))
-    clips = test_clips(corpus, preset=test_preset or DEFAULT_DEGRADE, max_clips=max_test_clips or None)
-    return dict(corpus=corpus, runs=runs, labels=run_labels(report, params, plan), clips=clips,
-                data=entries[0]['data'] if entries else 'synthetic')
+    data = entries[0]['data'] if entries else params.get('data', 'synthetic')
+    corpus = ensure_corpus(params['scale'], data)
+    return dict(params=params, corpus=corpus, runs=runs, labels=run_labels(report, params, plan),
+                clips=load_test_set(params['scale'], corpus, test_preset, max_test_clips, describe=False) if clips else None,
+                data=data if entries else 'synthetic')
+
+def load_test_set(scale: str, data, # the corpus: a prepared folder, or a name `ensure_corpus` knows ('synthetic', 'single', 'aligned', 'real')
+             preset: str|None=None, # degradation of the test clips (None: the data module's default)
+             max_test_clips: int=0, # 0: every test clip
+             describe: bool|str=True, # print `describe_test_set` (a string: printed before it)
+             ) -> list[dict]:
+    "The degraded test clips of a corpus at a scale (`evaluate.test_clips`), described in one printed line."
+    from avface_nb.evaluate import test_clips
+    from avface_nb.data import DEFAULT_DEGRADE
+    corpus = Path(data) if isinstance(data, Path) else ensure_corpus(scale, data)
+    clips = test_clips(corpus, preset=preset or DEFAULT_DEGRADE, max_clips=max_test_clips or None)
+    if describe: print((describe if isinstance(describe, str) else '') + describe_test_set(clips, corpus))
+    return clips
 
 def score_runs(runs: dict, # key -> {seed: checkpoint}
                labels: dict, # key -> display name
@@ -353,7 +399,7 @@ def describe_test_set(clips: list[dict], corpus) -> str:
     return (f"corpus {rel(corpus)}: {len({c['speaker'] for c in clips})} test speakers, {len(clips)} clips, "
             f"{sum(len(c['hq']) for c in clips)} frames at {clips[0]['hq'].shape[1]} px, degraded with {clips[0].get('preset')!r}")
 
-# %% ../nbs/45_experiments.ipynb #141fd9da
+# %% ../nbs/45_experiments.ipynb #2aed5ed5
 def run_budget(ckpt) -> dict:
     "Steps, batch, frames per window, windows and frames seen, and seconds of a checkpoint's stage (with its earlier stages)."
     from avface_nb.checkpoint import load_checkpoint
@@ -367,7 +413,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/45_experiments.ipynb #2e2cc91e
+# %% ../nbs/45_experiments.ipynb #aaf13727
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
@@ -391,7 +437,7 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #99cbf69b
+# %% ../nbs/45_experiments.ipynb #2fa66459
 def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
                     keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
                     window: int=25, # steps in the trailing mean
@@ -409,14 +455,14 @@ def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder hol
     if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/45_experiments.ipynb #0bb7b933
+# %% ../nbs/45_experiments.ipynb #b3c832d2
 def paper_table(paper: str, table: str) -> pd.DataFrame:
     "A paper's table as printed (reports/papers/<paper>_<table>.csv)."
     p = repo_root()/'reports'/'papers'/f'{paper}_{table}.csv'
     if not p.exists(): raise InputError(p, f'no table {table!r} of paper {paper!r}')
     return pd.read_csv(p, dtype=str, keep_default_na=False)
 
-# %% ../nbs/45_experiments.ipynb #4299ecfd
+# %% ../nbs/45_experiments.ipynb #db78ae17
 #| eval: false
 if __name__ == '__main__':
     from avface_nb.core import AvfaceError
