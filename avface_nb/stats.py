@@ -12,7 +12,7 @@ import pandas as pd
 __all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'VERDICTS', 'ROW_COLUMNS', 'resolve_metric', 'paired_differences',
            'cluster_bootstrap', 'verdict', 'Claim', 'claims_table', 'resolution', 'format_claims', 'margin_difference',
            'margin_claim', 'verdict_counts', 'summary_verdict', 'versus_claims', 'best_table', 'setting_gaps',
-           'gap_claims']
+           'gap_claims', 'gain_over_best']
 
 # %% ../nbs/42_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -309,3 +309,22 @@ def gap_claims(gaps: pd.DataFrame, # from `setting_gaps`
     gc = claims_table(gaps, claims, **bootstrap_kw)
     return gc.assign(A=gc['A'].str.replace(' gap', shown), B=gc['B'].str.replace(' gap', shown),
                      note=gc['note'].where(gc['note'] == '', gc['note'] + '; ') + note)
+
+# %% ../nbs/42_stats.ipynb #c0a91c88
+def gain_over_best(df: pd.DataFrame, # tidy evaluation rows
+                   a: str, # the method whose gain is measured (its name in the rows)
+                   others: dict, # competitor label -> its name in the rows (ties: the first wins)
+                   metric: str, direction: str='higher', # the metric, and which side is better
+                   a_label: str='A', best_label: str='best_baseline', # the result's keys for A's mean and the best competitor's label
+                   ) -> dict:
+    "{a_label: A's mean, best_label: the best competitor's label, 'gain': A's mean minus the best one's (negated when lower is better)}."
+    _check_direction(direction)
+    name = resolve_metric(df, metric)
+    def mean(m):
+        v = df.loc[(df['method'] == m) & (df['name'] == name), 'value']
+        if v.empty: raise ValueError(f'no {name!r} rows for method {m!r}')
+        return float(v.mean())
+    va, vals = mean(a), {k: mean(v) for k, v in others.items()}
+    pick = max if direction == 'higher' else min
+    best = pick(vals, key=vals.get)
+    return {a_label: va, best_label: best, 'gain': (va - vals[best]) * (1 if direction == 'higher' else -1)}
