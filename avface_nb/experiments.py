@@ -17,8 +17,8 @@ __all__ = ['CORPORA', 'SINGLE', 'REAL', 'RUN_LOG_ENV', 'reports_dir', 'load_para
            'ensure_real', 'config_path', 'train_run', 'log_used_runs', 'file_digest', 'used_runs', 'final_ckpt',
            'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs',
            'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set', 'score_runs', 'viewer_methods',
-           'describe_test_set', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
-           'paper_table']
+           'describe_test_set', 'time_methods', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
+           'training_curves', 'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -399,7 +399,38 @@ def describe_test_set(clips: list[dict], corpus) -> str:
     return (f"corpus {rel(corpus)}: {len({c['speaker'] for c in clips})} test speakers, {len(clips)} clips, "
             f"{sum(len(c['hq']) for c in clips)} frames at {clips[0]['hq'].shape[1]} px, degraded with {clips[0].get('preset')!r}")
 
-# %% ../nbs/45_experiments.ipynb #2aed5ed5
+# %% ../nbs/45_experiments.ipynb #d9b5cb30
+def time_methods(methods, # [(registered method, aligned)], in the table's order
+                 videos: dict, # clip name -> `io.read_video` result (frames, audio, fps)
+                 preset: str, size: int, # model widths (`MethodSpec.fresh`) and face-crop side
+                 na: dict|None=None, # more column name -> note: an n/a row per clip each (e.g. FVD without its weights)
+                 seed: int=SEED, # seeds each fresh model
+                 ) -> pd.DataFrame:
+    "Per clip and method: seconds per output frame (whole pipeline), and the network's, detection's and alignment's seconds per frame."
+    import time, numpy as np, torch
+    from avface_nb.restore import restore_frames
+    rows = []
+    def add(method, clip, key, value, note=''):
+        rows.append(dict(method=method, clip=clip, speaker=clip, seed=seed, metric=key, name=key, value=value, better='lower', note=note))
+    for name, aligned in methods:
+        spec = registry.get(name)
+        torch.manual_seed(seed)
+        R = spec.fresh(preset, size)
+        first = next(iter(videos.values()))
+        restore_frames(first.frames[:2], first.audio, first.fps, R, aligned=aligned)       # warm-up (allocations, dlib models)
+        for cname, v in videos.items():
+            t0 = time.perf_counter()
+            _, info = restore_frames(v.frames, v.audio, v.fps, R, aligned=aligned)
+            wall = time.perf_counter() - t0
+            T, tm = info['frames'], info['times']
+            add(spec.title, cname, 'seconds/frame', wall / T)
+            add(spec.title, cname, 'network s/frame', tm.get('model', np.nan) / T)
+            add(spec.title, cname, 'detection s/frame', tm.get('detect', 0.) / T)
+            add(spec.title, cname, 'alignment s/frame', sum(tm.get(k, 0.) for k in ('landmarks', 'warp', 'inverse_warp')) / T)
+            for k, note in (na or {}).items(): add(spec.title, cname, k, np.nan, note)
+    return pd.DataFrame(rows, columns=['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note'])
+
+# %% ../nbs/45_experiments.ipynb #3d528847
 def run_budget(ckpt) -> dict:
     "Steps, batch, frames per window, windows and frames seen, and seconds of a checkpoint's stage (with its earlier stages)."
     from avface_nb.checkpoint import load_checkpoint
@@ -413,7 +444,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/45_experiments.ipynb #aaf13727
+# %% ../nbs/45_experiments.ipynb #41a09086
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
@@ -437,7 +468,7 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #2fa66459
+# %% ../nbs/45_experiments.ipynb #af6e080d
 def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
                     keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
                     window: int=25, # steps in the trailing mean
@@ -455,14 +486,14 @@ def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder hol
     if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/45_experiments.ipynb #b3c832d2
+# %% ../nbs/45_experiments.ipynb #ee2fdcfb
 def paper_table(paper: str, table: str) -> pd.DataFrame:
     "A paper's table as printed (reports/papers/<paper>_<table>.csv)."
     p = repo_root()/'reports'/'papers'/f'{paper}_{table}.csv'
     if not p.exists(): raise InputError(p, f'no table {table!r} of paper {paper!r}')
     return pd.read_csv(p, dtype=str, keep_default_na=False)
 
-# %% ../nbs/45_experiments.ipynb #db78ae17
+# %% ../nbs/45_experiments.ipynb #eb9668b3
 #| eval: false
 if __name__ == '__main__':
     from avface_nb.core import AvfaceError

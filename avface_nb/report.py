@@ -14,8 +14,8 @@ from .experiments import reports_dir, load_params, report_list, rel, budget_tabl
 # %% auto #0
 __all__ = ['PROVENANCE_PATHS', 'BANNERS', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
            'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_best',
-           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'viewer_html', 'show_viewer', 'run_report',
-           'write_index', 'cli']
+           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'viewer_html', 'show_viewer',
+           'run_report', 'write_index', 'cli']
 
 # %% ../nbs/50_report.ipynb #e2337169
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
@@ -71,7 +71,7 @@ def provenance_html(rec: dict) -> str:
             + (f'{len(runs)} checkpoints used (SHA-256, first 16 hex digits):</p><table>{items}</table>' if runs
                else 'No trained run used.</p>') + '</div>')
 
-# %% ../nbs/50_report.ipynb #2cecd953
+# %% ../nbs/50_report.ipynb #b551279f
 BANNERS = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
     'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
@@ -156,6 +156,20 @@ def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):
     if sub.empty: return
     g = sns.catplot(data=sub, x='method', y='value', col='name', kind='box', sharey=False, height=3.2, aspect=1.3)
     g.set_xticklabels(rotation=25, ha='right'); g.set_titles('{col_name} per test clip'); plt.show()
+
+def show_curves(runs: dict, # key -> {seed: checkpoint}; each run's first seed is drawn
+                labels: dict, # key -> display name
+                keys=('code', 'code_acc'), # logged quantities, one panel each
+                which=None, # the run keys drawn (default: all, in order)
+                title: str='{col_name}', # panel title (seaborn's format: {col_name} is the quantity)
+                ) -> pd.DataFrame:
+    "Training curves (trailing means of logged quantities, `experiments.training_curves`) of each run's first seed; returns them."
+    import seaborn as sns, matplotlib.pyplot as plt
+    from avface_nb.experiments import training_curves
+    tc = training_curves({labels[k]: next(iter(runs[k].values())) for k in (which or runs)}, keys=keys)
+    g = sns.relplot(data=tc, x='step', y='value', hue='run', col='key', kind='line', height=3, aspect=1.4, facet_kws=dict(sharey=False))
+    g.set_titles(title); plt.show()
+    return tc
 
 def viewer_html(methods: dict, # name -> evaluation method (clip -> restored frames)
                 clip: dict, # a test clip (`evaluate.test_clips`): 'hq', optional 'landmarks', 'clip_id'

@@ -15,7 +15,7 @@ HTML = ROOT/'reports'/'html'
 COMMITTED = sorted(p.name[:-len('_claims.csv')] for p in HTML.glob('*_claims.csv')
                    if (HTML/p.name.replace('_claims.csv', '_rows.csv')).exists() and (ROOT/'reports'/p.name.replace('_claims.csv', '.ipynb')).exists())
 # cells that time fresh models, decode codes or train detectors make no claim: only their constants and imports are run
-SKIP = {'004_table2': ('bench_peak', 'for name, aligned in METHODS'), '001_table3_4': ('code_oracle_curve',),
+SKIP = {'004_table2': ('bench_peak', 'time_methods('), '001_table3_4': ('code_oracle_curve',),
         '001_steps': ('code_oracle_curve',), '002_table3': ('detector_errors(',), '002_table4': ('SyncScorer', 'restorers = ')}
 TOL = 1e-9
 
@@ -44,7 +44,7 @@ def run_with_rows(report: str, rows: pd.DataFrame, out: Path) -> list:
                mock.patch.object(E, 'load_test_set', lambda *a, **k: [clip]), mock.patch.object(Ev, 'test_clips', lambda *a, **k: [clip]),
                mock.patch.object(E, 'describe_test_set', lambda *a, **k: ''), mock.patch.object(E, 'publish_ckpt', lambda *a, **k: None)]
     patches += [mock.patch.object(m, n, stub) for m, n in ((E, 'viewer_methods'), (E, 'training_curves'), (Rp, 'show_budget'),
-                                                           (Rp, 'show_viewer'), (Rp, 'show_boxes'))]
+                                                           (Rp, 'show_viewer'), (Rp, 'show_boxes'), (Rp, 'show_curves'))]
     if report.startswith('004'):
         import avface_nb.methods.pgtformer as PG
         patches += [mock.patch.object(PG, 'score_reconstruction', lambda runs, labels, clips, metrics: score_runs(runs, labels, clips, lq=None)),
