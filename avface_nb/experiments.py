@@ -13,12 +13,13 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['CORPORA', 'SINGLE', 'REAL', 'RUN_LOG_ENV', 'reports_dir', 'load_params', 'report_list', 'rel', 'ensure_corpus',
-           'ensure_real', 'config_path', 'train_run', 'log_used_runs', 'file_digest', 'used_runs', 'final_ckpt',
-           'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs',
-           'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set', 'score_runs', 'viewer_methods',
-           'describe_test_set', 'time_methods', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
-           'training_curves', 'paper_table']
+__all__ = ['CORPORA', 'SINGLE', 'REAL', 'RUN_LOG_ENV', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel',
+           'ensure_corpus', 'ensure_real', 'config_path', 'train_run', 'log_used_runs', 'file_digest', 'used_runs',
+           'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs',
+           'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set', 'score_runs',
+           'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs', 'sync_gate',
+           'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
+           'paper_table']
 
 # %% ../nbs/45_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -430,7 +431,65 @@ def time_methods(methods, # [(registered method, aligned)], in the table's order
             for k, note in (na or {}).items(): add(spec.title, cname, k, np.nan, note)
     return pd.DataFrame(rows, columns=['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note'])
 
-# %% ../nbs/45_experiments.ipynb #3d528847
+# %% ../nbs/45_experiments.ipynb #c0cc7f0c
+def real_clip_inputs(paths, # real video files
+                     ) -> dict:
+    "Clip name -> (decoded video, dlib landmarks of its frames, cepstral-normalised MFCC of its audio)."
+    from avface_nb.io import read_video
+    from avface_nb import metrics as M, features as X
+    from avface_nb.data import _cmvn
+    out = {}
+    for p in paths:
+        v = read_video(p)
+        out[Path(p).name] = (v, M.dlib_landmarks(v.frames), _cmvn(X.mfcc(v.audio, 16000)))
+    return out
+
+def sync_gate(scorer, # a lip-sync scorer (`syncnet.SyncScorer`)
+              inputs: dict, # from `real_clip_inputs`
+              ) -> pd.DataFrame:
+    "Per clip as it is: the scorer's best audio offset (frames) and Sync_c; NaN with a note where it cannot score."
+    import numpy as np
+    from avface_nb import metrics as M
+    gate = []
+    for name, (v, lm, mf) in inputs.items():
+        try: s = scorer.score(v.frames, lm, mf, v.fps); gate.append(dict(clip=name, offset=s['offset'], sync_c=s['sync_c']))
+        except M.NA_ERRORS as e: gate.append(dict(clip=name, offset=np.nan, sync_c=np.nan, note=str(e)))
+    return pd.DataFrame(gate)
+
+SYNCNET_NOTE = 'n/a (SyncNet weights absent: set $AVFACE_SYNCNET to syncnet_v2.model)'
+
+def score_real_restorations(restorers: dict, # label -> (restorer, its training seed)
+                            inputs: dict, # from `real_clip_inputs`
+                            conditions: dict, # condition name -> degradation preset (None: the clip as it is)
+                            scorer=None, # the lip-sync scorer for Sync_c / Sync_d (None: those rows are n/a with `sync_note`)
+                            sync_note: str='n/a (no lip-sync scorer)',
+                            niqe_every: int=5, # NIQE on every k-th frame
+                            seed: int=SEED, # seeds each clip's degradation (with the clip's name as key)
+                            ) -> pd.DataFrame:
+    "Evaluation rows of the degraded input and every restorer on each real clip and condition: NIQE and lip sync, no reference."
+    import numpy as np
+    from avface_nb import degrade as D, metrics as M
+    from avface_nb.restore import restore_frames
+    rows = []
+    def add(method, clip, sd, key, value, note=''):
+        n, better, _ = M.METRICS[key]
+        rows.append(dict(method=method, clip=clip, speaker=clip, seed=sd, metric=key, name=n, value=value, better=better, note=note))
+    for cond, preset in conditions.items():
+        for name, (v, lm, mf) in inputs.items():
+            lq = v.frames if preset is None else D.apply(v.frames, v.fps, preset, seed=seed, key=name)[0]
+            outs = {f'LQ input ({cond})': (lq, np.nan)}
+            for lab, (R, sd) in restorers.items(): outs[f'{lab} ({cond})'] = (restore_frames(lq, v.audio, v.fps, R)[0], sd)
+            for meth, (fr, sd) in outs.items():
+                add(meth, name, sd, 'niqe', float(np.mean(M.niqe(fr[::niqe_every]))))
+                if scorer is not None:
+                    s = scorer.score(fr, lm, mf, v.fps)
+                    add(meth, name, sd, 'sync_c', s['sync_c']); add(meth, name, sd, 'sync_d', s['sync_d'])
+                else:
+                    for key in ('sync_c', 'sync_d'): add(meth, name, sd, key, np.nan, sync_note)
+                for key in ('sync_c_official', 'sync_d_official'): add(meth, name, sd, key, np.nan, SYNCNET_NOTE)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/45_experiments.ipynb #2ffefb68
 def run_budget(ckpt) -> dict:
     "Steps, batch, frames per window, windows and frames seen, and seconds of a checkpoint's stage (with its earlier stages)."
     from avface_nb.checkpoint import load_checkpoint
@@ -444,7 +503,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/45_experiments.ipynb #41a09086
+# %% ../nbs/45_experiments.ipynb #1b5c8cfd
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
@@ -468,7 +527,7 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/45_experiments.ipynb #af6e080d
+# %% ../nbs/45_experiments.ipynb #2148162b
 def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
                     keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
                     window: int=25, # steps in the trailing mean
@@ -486,14 +545,14 @@ def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder hol
     if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/45_experiments.ipynb #ee2fdcfb
+# %% ../nbs/45_experiments.ipynb #745569e8
 def paper_table(paper: str, table: str) -> pd.DataFrame:
     "A paper's table as printed (reports/papers/<paper>_<table>.csv)."
     p = repo_root()/'reports'/'papers'/f'{paper}_{table}.csv'
     if not p.exists(): raise InputError(p, f'no table {table!r} of paper {paper!r}')
     return pd.read_csv(p, dtype=str, keep_default_na=False)
 
-# %% ../nbs/45_experiments.ipynb #eb9668b3
+# %% ../nbs/45_experiments.ipynb #3c01687b
 #| eval: false
 if __name__ == '__main__':
     from avface_nb.core import AvfaceError
