@@ -14,8 +14,8 @@ from .experiments import reports_dir, load_params, report_list, rel, budget_tabl
 # %% auto #0
 __all__ = ['PROVENANCE_PATHS', 'BANNERS', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
            'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_best',
-           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'viewer_html', 'show_viewer',
-           'run_report', 'write_index', 'cli']
+           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html',
+           'show_viewer', 'run_report', 'write_index', 'cli']
 
 # %% ../nbs/50_report.ipynb #e2337169
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
@@ -71,7 +71,7 @@ def provenance_html(rec: dict) -> str:
             + (f'{len(runs)} checkpoints used (SHA-256, first 16 hex digits):</p><table>{items}</table>' if runs
                else 'No trained run used.</p>') + '</div>')
 
-# %% ../nbs/50_report.ipynb #b551279f
+# %% ../nbs/50_report.ipynb #7f4a08a5
 BANNERS = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
     'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
@@ -170,6 +170,26 @@ def show_curves(runs: dict, # key -> {seed: checkpoint}; each run's first seed i
     g = sns.relplot(data=tc, x='step', y='value', hue='run', col='key', kind='line', height=3, aspect=1.4, facet_kws=dict(sharey=False))
     g.set_titles(title); plt.show()
     return tc
+
+def show_oracle(curves: dict, # label -> code-oracle curve: rows (clip, fraction, code_acc, PSNR), e.g. `methods.avfr.code_oracle_curve`
+                needs: dict, # label -> the code accuracy at which the curve reaches the input's PSNR (NaN: nowhere on it)
+                lq_psnr: float, # the degraded input's mean PSNR (the line to reach)
+                ) -> pd.DataFrame:
+    "Plot mean PSNR against code accuracy per curve beside the input's PSNR, show the means, and say per curve where the input is reached; returns the means."
+    import matplotlib.pyplot as plt
+    from IPython.display import display, Markdown
+    means = pd.concat({k: c.groupby('fraction')[['code_acc', 'PSNR']].mean() for k, c in curves.items()}, names=['model', 'share of codes set right'])
+    display(means.round(4))
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for k in curves:
+        cm = means.loc[k]
+        ax.plot(cm['code_acc'], cm['PSNR'], 'o-', label=f'{k}, codes partly set right')
+        n = needs.get(k, float('nan'))
+        display(Markdown(f'{k}: the predictor gets **{cm["code_acc"].iloc[0]:.1%}** of the held-out codes right; the output reaches the input\'s PSNR '
+                         + (f'at about **{n:.0%}**.' if n == n else 'at no accuracy on this curve (not even with every code right).')))
+    ax.axhline(lq_psnr, color='grey', ls='--', label=f'degraded input ({lq_psnr:.2f} dB)')
+    ax.set_xlabel('code accuracy'); ax.set_ylabel('PSNR (dB)'); ax.legend(fontsize=8); plt.show()
+    return means
 
 def viewer_html(methods: dict, # name -> evaluation method (clip -> restored frames)
                 clip: dict, # a test clip (`evaluate.test_clips`): 'hq', optional 'landmarks', 'clip_id'
