@@ -13,10 +13,12 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run', 'final_ckpt', 'shared_stages',
-           'run_name', 'method_runs', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli',
-           'run_labels', 'report_runs', 'score_runs', 'viewer_methods', 'describe_test_set', 'run_budget',
-           'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
+__all__ = ['RUN_LOG_ENV', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run',
+           'log_used_runs', 'file_digest', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs',
+           'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs',
+           'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs',
+           'sync_gate', 'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
+           'training_curves', 'paper_table']
 
 # %% ../nbs/51_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -53,7 +55,7 @@ def rel(path) -> str:
 # %% ../nbs/51_experiments.ipynb #1b26f193
 from .corpus import CORPORA, SINGLE, REAL, ensure_corpus, ensure_real
 
-# %% ../nbs/51_experiments.ipynb #107e511c
+# %% ../nbs/51_experiments.ipynb #aa7fda30
 def config_path(method: str, scale: str) -> Path:
     "configs/<method>.yaml, the method's one file (a block per scale; `InputError` when absent)."
     p = repo_root()/'configs'/f'{method}.yaml'
@@ -74,7 +76,38 @@ def train_run(config: str, # config file (e.g. configs/x.yaml, read at `scale`) 
     cfgp = cfgp if cfgp.is_absolute() else root/cfgp
     sets = [f'data.root={corpus}', *sets] + ([f'train.device={device}'] if device else [])
     cfg = load_config(cfgp, sets=sets, scale=scale)
-    return train(cfg, out=root/'runs'/scale/name, progress=progress)
+    res = train(cfg, out=root/'runs'/scale/name, progress=progress)
+    log_used_runs(res)
+    return res
+
+RUN_LOG_ENV = 'AVFACE_RUN_LOG'   # the report runner sets it: every checkpoint a report's runs hand over is listed in that file
+
+def log_used_runs(res: dict, # `train`'s result: {stage: {'path': checkpoint, ...}}
+                  ):
+    "Append each stage checkpoint of a run to the file named by `$AVFACE_RUN_LOG` (one path a line); nothing when it is unset."
+    log = os.environ.get(RUN_LOG_ENV)
+    if not log: return
+    with open(log, 'a') as f:
+        for v in res.values():
+            if isinstance(v, dict) and v.get('path'): f.write(f"{Path(v['path']).resolve()}\n")
+
+def file_digest(path, n: int=16) -> str:
+    "The first `n` hex digits of a file's SHA-256."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()[:n]
+
+def used_runs(log) -> dict[str, str]:
+    "The checkpoints listed in a run log (`log_used_runs`), each once, in order: path as the reader sees it (`rel`) -> `file_digest`."
+    log = Path(log)
+    if not log.exists(): return {}
+    out = {}
+    for line in log.read_text().splitlines():
+        p = Path(line.strip())
+        if line.strip() and rel(p) not in out: out[rel(p)] = file_digest(p) if p.is_file() else 'missing'
+    return out
 
 def final_ckpt(res: dict, stage: str) -> Path:
     "Path of a stage's checkpoint in `train_run`'s result."
@@ -128,7 +161,7 @@ def method_runs(method: str, # a registered method
             out[(a, seed)] = final_ckpt(r, spec.stages[-1])
     return out
 
-# %% ../nbs/51_experiments.ipynb #f77a5191
+# %% ../nbs/51_experiments.ipynb #def15b3d
 def load_plan(path=None) -> dict:
     "reports/plan.yaml: report -> {data, prefix, sets, runs: [[method, ablation, seeds], ...]}."
     p = Path(path or repo_root()/'reports'/'plan.yaml')
@@ -254,23 +287,37 @@ def cli(argv: list[str]|None=None) -> int:
     print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
     return 0
 
-# %% ../nbs/51_experiments.ipynb #ce4acbc6
+# %% ../nbs/51_experiments.ipynb #763c22ff
 def run_labels(report: str, params: dict, plan: dict|None=None) -> dict[str, str]:
     "Plan key -> display name (the method's title, or its ablation's name)."
     return {e['key']: registry.get(e['method']).display(e['ablation']) for e in plan_entries(report, params, plan)}
 
 def report_runs(report: str, params: dict, # the report's name and parameters (scale, data, seeds, ...)
-                test_preset: str|None=None, max_test_clips: int=0, progress: bool=False, plan: dict|None=None) -> dict:
-    "The corpus, the plan's checkpoints {key: {seed: ckpt}}, their labels and the degraded test clips of a report."
-    from avface_nb.evaluate import test_clips
+                test_preset: str|None=None, max_test_clips: int=0, progress: bool=False, plan: dict|None=None,
+                clips: bool=True, # load the test clips (False: a report that picks its own test sets, see `load_test_set`)
+                ) -> dict:
+    "The parameters, the corpus, the plan's checkpoints {key: {seed: ckpt}}, their labels and the degraded test clips of a report."
     params = {**load_params(params['scale']), **params}                 # the scale's own settings (e.g. stage_seed) underneath
-    from avface_nb.data import DEFAULT_DEGRADE
     runs = plan_runs(report, params, progress, plan=plan)
     entries = plan_entries(report, params, plan)
-    corpus = ensure_corpus(params['scale'], entries[0]['data'] if entries else params.get('data', 'synthetic'))
-    clips = test_clips(corpus, preset=test_preset or DEFAULT_DEGRADE, max_clips=max_test_clips or None)
-    return dict(corpus=corpus, runs=runs, labels=run_labels(report, params, plan), clips=clips,
-                data=entries[0]['data'] if entries else 'synthetic')
+    data = entries[0]['data'] if entries else params.get('data', 'synthetic')
+    corpus = ensure_corpus(params['scale'], data)
+    return dict(params=params, corpus=corpus, runs=runs, labels=run_labels(report, params, plan),
+                clips=load_test_set(params['scale'], corpus, test_preset, max_test_clips, describe=False) if clips else None,
+                data=data if entries else 'synthetic')
+
+def load_test_set(scale: str, data, # the corpus: a prepared folder, or a name `ensure_corpus` knows ('synthetic', 'single', 'aligned', 'real')
+             preset: str|None=None, # degradation of the test clips (None: the data module's default)
+             max_test_clips: int=0, # 0: every test clip
+             describe: bool|str=True, # print `describe_test_set` (a string: printed before it)
+             ) -> list[dict]:
+    "The degraded test clips of a corpus at a scale (`evaluate.test_clips`), described in one printed line."
+    from avface_nb.evaluate import test_clips
+    from avface_nb.data import DEFAULT_DEGRADE
+    corpus = Path(data) if isinstance(data, Path) else ensure_corpus(scale, data)
+    clips = test_clips(corpus, preset=preset or DEFAULT_DEGRADE, max_clips=max_test_clips or None)
+    if describe: print((describe if isinstance(describe, str) else '') + describe_test_set(clips, corpus))
+    return clips
 
 def score_runs(runs: dict, # key -> {seed: checkpoint}
                labels: dict, # key -> display name
@@ -298,7 +345,96 @@ def describe_test_set(clips: list[dict], corpus) -> str:
     return (f"corpus {rel(corpus)}: {len({c['speaker'] for c in clips})} test speakers, {len(clips)} clips, "
             f"{sum(len(c['hq']) for c in clips)} frames at {clips[0]['hq'].shape[1]} px, degraded with {clips[0].get('preset')!r}")
 
-# %% ../nbs/51_experiments.ipynb #4352569d
+# %% ../nbs/51_experiments.ipynb #d1c1fd43
+def time_methods(methods, # [(registered method, aligned)], in the table's order
+                 videos: dict, # clip name -> `io.read_video` result (frames, audio, fps)
+                 preset: str, size: int, # model widths (`MethodSpec.fresh`) and face-crop side
+                 na: dict|None=None, # more column name -> note: an n/a row per clip each (e.g. FVD without its weights)
+                 seed: int=SEED, # seeds each fresh model
+                 ) -> pd.DataFrame:
+    "Per clip and method: seconds per output frame (whole pipeline), and the network's, detection's and alignment's seconds per frame."
+    import time, numpy as np, torch
+    from avface_nb.restore import restore_frames
+    rows = []
+    def add(method, clip, key, value, note=''):
+        rows.append(dict(method=method, clip=clip, speaker=clip, seed=seed, metric=key, name=key, value=value, better='lower', note=note))
+    for name, aligned in methods:
+        spec = registry.get(name)
+        torch.manual_seed(seed)
+        R = spec.fresh(preset, size)
+        first = next(iter(videos.values()))
+        restore_frames(first.frames[:2], first.audio, first.fps, R, aligned=aligned)       # warm-up (allocations, dlib models)
+        for cname, v in videos.items():
+            t0 = time.perf_counter()
+            _, info = restore_frames(v.frames, v.audio, v.fps, R, aligned=aligned)
+            wall = time.perf_counter() - t0
+            T, tm = info['frames'], info['times']
+            add(spec.title, cname, 'seconds/frame', wall / T)
+            add(spec.title, cname, 'network s/frame', tm.get('model', np.nan) / T)
+            add(spec.title, cname, 'detection s/frame', tm.get('detect', 0.) / T)
+            add(spec.title, cname, 'alignment s/frame', sum(tm.get(k, 0.) for k in ('landmarks', 'warp', 'inverse_warp')) / T)
+            for k, note in (na or {}).items(): add(spec.title, cname, k, np.nan, note)
+    return pd.DataFrame(rows, columns=['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note'])
+
+# %% ../nbs/51_experiments.ipynb #93b54c5f
+def real_clip_inputs(paths, # real video files
+                     ) -> dict:
+    "Clip name -> (decoded video, dlib landmarks of its frames, cepstral-normalised MFCC of its audio)."
+    from avface_nb.io import read_video
+    from avface_nb import metrics as M, features as X
+    from avface_nb.data import _cmvn
+    out = {}
+    for p in paths:
+        v = read_video(p)
+        out[Path(p).name] = (v, M.dlib_landmarks(v.frames), _cmvn(X.mfcc(v.audio, 16000)))
+    return out
+
+def sync_gate(scorer, # a lip-sync scorer (`syncnet.SyncScorer`)
+              inputs: dict, # from `real_clip_inputs`
+              ) -> pd.DataFrame:
+    "Per clip as it is: the scorer's best audio offset (frames) and Sync_c; NaN with a note where it cannot score."
+    import numpy as np
+    from avface_nb import metrics as M
+    gate = []
+    for name, (v, lm, mf) in inputs.items():
+        try: s = scorer.score(v.frames, lm, mf, v.fps); gate.append(dict(clip=name, offset=s['offset'], sync_c=s['sync_c']))
+        except M.NA_ERRORS as e: gate.append(dict(clip=name, offset=np.nan, sync_c=np.nan, note=str(e)))
+    return pd.DataFrame(gate)
+
+SYNCNET_NOTE = 'n/a (SyncNet weights absent: set $AVFACE_SYNCNET to syncnet_v2.model)'
+
+def score_real_restorations(restorers: dict, # label -> (restorer, its training seed)
+                            inputs: dict, # from `real_clip_inputs`
+                            conditions: dict, # condition name -> degradation preset (None: the clip as it is)
+                            scorer=None, # the lip-sync scorer for Sync_c / Sync_d (None: those rows are n/a with `sync_note`)
+                            sync_note: str='n/a (no lip-sync scorer)',
+                            niqe_every: int=5, # NIQE on every k-th frame
+                            seed: int=SEED, # seeds each clip's degradation (with the clip's name as key)
+                            ) -> pd.DataFrame:
+    "Evaluation rows of the degraded input and every restorer on each real clip and condition: NIQE and lip sync, no reference."
+    import numpy as np
+    from avface_nb import degrade as D, metrics as M
+    from avface_nb.restore import restore_frames
+    rows = []
+    def add(method, clip, sd, key, value, note=''):
+        n, better, _ = M.METRICS[key]
+        rows.append(dict(method=method, clip=clip, speaker=clip, seed=sd, metric=key, name=n, value=value, better=better, note=note))
+    for cond, preset in conditions.items():
+        for name, (v, lm, mf) in inputs.items():
+            lq = v.frames if preset is None else D.apply(v.frames, v.fps, preset, seed=seed, key=name)[0]
+            outs = {f'LQ input ({cond})': (lq, np.nan)}
+            for lab, (R, sd) in restorers.items(): outs[f'{lab} ({cond})'] = (restore_frames(lq, v.audio, v.fps, R)[0], sd)
+            for meth, (fr, sd) in outs.items():
+                add(meth, name, sd, 'niqe', float(np.mean(M.niqe(fr[::niqe_every]))))
+                if scorer is not None:
+                    s = scorer.score(fr, lm, mf, v.fps)
+                    add(meth, name, sd, 'sync_c', s['sync_c']); add(meth, name, sd, 'sync_d', s['sync_d'])
+                else:
+                    for key in ('sync_c', 'sync_d'): add(meth, name, sd, key, np.nan, sync_note)
+                for key in ('sync_c_official', 'sync_d_official'): add(meth, name, sd, key, np.nan, SYNCNET_NOTE)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/51_experiments.ipynb #171da7f2
 def run_budget(ckpt) -> dict:
     "Steps, batch, frames per window, windows and frames seen, and seconds of a checkpoint's stage (with its earlier stages)."
     from avface_nb.checkpoint import load_checkpoint
@@ -312,7 +448,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
     "One row per run (name -> checkpoint): its training budget."
     return pd.DataFrame([dict(run=k, **run_budget(v)) for k, v in ckpts.items()])
 
-# %% ../nbs/51_experiments.ipynb #3dce0d0e
+# %% ../nbs/51_experiments.ipynb #91a7daea
 def publish_ckpt(ckpt, # a trained checkpoint
                  name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
@@ -336,7 +472,7 @@ def landmarks_fn(data: str='synthetic'):
         return SynthLandmarks()
     except Exception: return None
 
-# %% ../nbs/51_experiments.ipynb #6be14fde
+# %% ../nbs/51_experiments.ipynb #de8cc8da
 def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder holds the stage's log.jsonl}
                     keys=('code', 'code_acc'), # logged quantities (a run that never logged one is left out of it)
                     window: int=25, # steps in the trailing mean
@@ -354,14 +490,14 @@ def training_curves(ckpts: dict, # {run name: a stage checkpoint; its folder hol
     if not parts: raise InputError(', '.join(map(str, ckpts.values())), f'none of these logs has any of {list(keys)}')
     return pd.concat(parts, ignore_index=True)
 
-# %% ../nbs/51_experiments.ipynb #5d3d7044
+# %% ../nbs/51_experiments.ipynb #030987a5
 def paper_table(paper: str, table: str) -> pd.DataFrame:
     "A paper's table as printed (reports/papers/<paper>_<table>.csv)."
     p = repo_root()/'reports'/'papers'/f'{paper}_{table}.csv'
     if not p.exists(): raise InputError(p, f'no table {table!r} of paper {paper!r}')
     return pd.read_csv(p, dtype=str, keep_default_na=False)
 
-# %% ../nbs/51_experiments.ipynb #75f39723
+# %% ../nbs/51_experiments.ipynb #2a575d99
 #| eval: false
 if __name__ == '__main__':
     from avface_nb.core import AvfaceError

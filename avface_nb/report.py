@@ -12,20 +12,66 @@ from .core import InputError, atomic_output, repo_root
 from .experiments import reports_dir, load_params, report_list, rel, budget_table   # the reports' settings live there
 
 # %% auto #0
-__all__ = ['BANNERS', 'OFFLINE_TEMPLATE', 'git_commit', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_table',
-           'show_budget', 'show_boxes', 'viewer_html', 'show_viewer', 'run_report', 'write_index', 'cli']
+__all__ = ['PROVENANCE_PATHS', 'BANNERS', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
+           'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_best',
+           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html',
+           'show_viewer', 'run_report', 'write_index', 'cli']
 
-# %% ../nbs/60_report.ipynb #3802f54e
-def git_commit() -> str:
-    "Short commit of the working tree ('+dirty' when code or data outside reports/html and checkpoints has uncommitted changes), or 'unknown'."
+# %% ../nbs/60_report.ipynb #e2337169
+PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
+                    'pyproject.toml', 'requirements.txt', 'requirements-nodeps.txt', 'constraints.txt', 'environment.yml']
+
+def _git(root, *args) -> str:
+    return subprocess.run(['git', '-C', str(root), *args], capture_output=True, text=True, check=True).stdout
+
+def tree_state(root=None, # a folder inside the repository (default: the reports folder, `reports_dir()`)
+               ) -> dict:
+    "{'commit': short HEAD or 'unknown', 'changed': tracked files of `PROVENANCE_PATHS` that differ from HEAD (None: cannot tell)}."
+    root = Path(root or reports_dir())
     try:
-        c = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=repo_root(), capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.', ':!reports/html', ':!checkpoints'],
-                               cwd=repo_root(), capture_output=True, text=True).stdout.strip()   # what the reports write is not code
-        return c + ('+dirty' if dirty else '')
-    except Exception: return 'unknown'
+        top = _git(root, 'rev-parse', '--show-toplevel').strip()
+        c = _git(top, 'rev-parse', '--short', 'HEAD').strip()
+        st = _git(top, 'status', '--porcelain', '--untracked-files=no', '--no-renames', '--', *PROVENANCE_PATHS)
+        return dict(commit=c, changed=sorted({l[3:] for l in st.splitlines() if l.strip()}))
+    except (subprocess.CalledProcessError, OSError): return dict(commit='unknown', changed=None)
 
-# %% ../nbs/60_report.ipynb #919d6f9b
+def git_commit(state: dict|None=None) -> str:
+    "Short commit of the tree ('+dirty' when tracked code differs from it, see `tree_state`), or 'unknown'."
+    state = state or tree_state()
+    return state['commit'] + ('+dirty' if state['changed'] else '') if state['changed'] is not None else 'unknown'
+
+def dirty_reason(state: dict) -> str|None:
+    "Why a tree cannot vouch for a report (None when it can): the changed files, or that git cannot tell."
+    if state['changed'] is None: return 'cannot tell which code this is (not a git checkout, or git is missing)'
+    if not state['changed']: return None
+    ch = state['changed']
+    return (f"tracked code differs from HEAD {state['commit']} in {len(ch)} file(s): " + ', '.join(ch[:8])
+            + (f' and {len(ch) - 8} more' if len(ch) > 8 else ''))
+
+def check_tree(state: dict, allow_dirty: bool=False):
+    "Raise `InputError` when the tree cannot vouch for a report and `allow_dirty` is off."
+    why = dirty_reason(state)
+    if why and not allow_dirty:
+        raise InputError(reports_dir().parent, f'{why}; commit first, or pass --allow-dirty to render with a warning banner')
+
+def dirty_banner(state: dict) -> str:
+    "The red HTML banner of a report rendered from uncommitted code ('' for a clean tree)."
+    why = dirty_reason(state)
+    if not why: return ''
+    return ('<div class="avface-dirty" style="background:#b00020;color:#fff;padding:10px 14px;font:bold 15px sans-serif">'
+            f'UNCOMMITTED CODE: this report was rendered with --allow-dirty; {_html.escape(why)}. '
+            'Its numbers cannot be traced to a commit.</div>')
+
+def provenance_html(rec: dict) -> str:
+    "The footer of a report: the commit and each run it used with its checkpoint's digest."
+    runs = rec.get('runs') or {}
+    items = ''.join(f'<tr><td><code>{_html.escape(k)}</code></td><td><code>{v}</code></td></tr>' for k, v in runs.items())
+    return ('<div class="avface-provenance" style="font:13px sans-serif;margin:2em 1em;color:#333"><h3>Provenance</h3>'
+            f'<p>Commit <code>{_html.escape(rec["commit"])}</code>, scale {_html.escape(rec["scale"])}, rendered {rec["date"]}. '
+            + (f'{len(runs)} checkpoints used (SHA-256, first 16 hex digits):</p><table>{items}</table>' if runs
+               else 'No trained run used.</p>') + '</div>')
+
+# %% ../nbs/60_report.ipynb #7f4a08a5
 BANNERS = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
     'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
@@ -51,17 +97,38 @@ def save_table(df: pd.DataFrame, # the table
     return out
 
 def show_claims(df: pd.DataFrame, # evaluation rows (method, clip, speaker, seed, name, value)
-                claims, # list of stats.Claim
-                report: str, out_dir=None, **bootstrap_kw) -> pd.DataFrame:
-    "Decide the claims (three-way verdicts on a 95 % interval), save `<report>_claims.csv`, display them; returns the table."
+                claims, # list of stats.Claim (decided here), or a table already decided (`stats.claims_table`)
+                report: str, out_dir=None,
+                extra=None, # more decided rows in `CLAIM_COLUMNS` appended (e.g. `stats.margin_claim`, `stats.gap_claims`)
+                **bootstrap_kw) -> pd.DataFrame:
+    "Decide the claims (three-way verdicts on a 95 % interval), save `<report>_claims.csv`, display the tally and the table; returns it."
     from IPython.display import display, Markdown
-    from avface_nb.stats import claims_table, format_claims
-    t = claims_table(df, claims, **bootstrap_kw)
+    from avface_nb.stats import claims_table, format_claims, verdict_counts, CLAIM_COLUMNS
+    t = claims if isinstance(claims, pd.DataFrame) else claims_table(df, claims, **bootstrap_kw)
+    if extra is not None and len(extra):
+        t = pd.concat([t, extra if isinstance(extra, pd.DataFrame) else pd.DataFrame(list(extra), columns=CLAIM_COLUMNS)], ignore_index=True)
     save_table(t, report, 'claims', out_dir)
-    counts = t['verdict'].value_counts().to_dict()
-    display(Markdown('Verdicts: ' + ', '.join(f'{v} {counts.get(v, 0)}' for v in ('confirmed', 'contradicted', 'inconclusive', 'n/a'))
+    display(Markdown('Verdicts: ' + ', '.join(f'{v} {n}' for v, n in verdict_counts(t).items())
                      + ' (95 % interval of the paired per-clip difference; test speakers and training seeds resampled).'))
     display(format_claims(t))
+    return t
+
+def show_best(best: pd.DataFrame, # from `stats.best_table`
+              report: str, out_dir=None, title: str='Best on every metric?') -> pd.DataFrame:
+    "Save a summary of 'A beats every competitor' verdicts as `<report>_best.csv` and display it under `title`."
+    from IPython.display import display, Markdown
+    save_table(best, report, 'best', out_dir)
+    display(Markdown(f'**{title}**')); display(best)
+    return best
+
+def show_paper(paper: str, table: str, # e.g. '001', 'table1_2' (reports/papers/<paper>_<table>.csv)
+               what: str, # heading after "The paper's", e.g. 'Tables 1-2 (VoxCeleb2, as printed)'
+               ) -> pd.DataFrame:
+    "Display a paper's table as printed, under a heading."
+    from IPython.display import display, Markdown
+    from avface_nb.experiments import paper_table
+    t = paper_table(paper, table)
+    display(Markdown(f"### The paper's {what}")); display(t)
     return t
 
 def show_table(df: pd.DataFrame, # evaluation rows
@@ -90,6 +157,40 @@ def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):
     g = sns.catplot(data=sub, x='method', y='value', col='name', kind='box', sharey=False, height=3.2, aspect=1.3)
     g.set_xticklabels(rotation=25, ha='right'); g.set_titles('{col_name} per test clip'); plt.show()
 
+def show_curves(runs: dict, # key -> {seed: checkpoint}; each run's first seed is drawn
+                labels: dict, # key -> display name
+                keys=('code', 'code_acc'), # logged quantities, one panel each
+                which=None, # the run keys drawn (default: all, in order)
+                title: str='{col_name}', # panel title (seaborn's format: {col_name} is the quantity)
+                ) -> pd.DataFrame:
+    "Training curves (trailing means of logged quantities, `experiments.training_curves`) of each run's first seed; returns them."
+    import seaborn as sns, matplotlib.pyplot as plt
+    from avface_nb.experiments import training_curves
+    tc = training_curves({labels[k]: next(iter(runs[k].values())) for k in (which or runs)}, keys=keys)
+    g = sns.relplot(data=tc, x='step', y='value', hue='run', col='key', kind='line', height=3, aspect=1.4, facet_kws=dict(sharey=False))
+    g.set_titles(title); plt.show()
+    return tc
+
+def show_oracle(curves: dict, # label -> code-oracle curve: rows (clip, fraction, code_acc, PSNR), e.g. `methods.avfr.code_oracle_curve`
+                needs: dict, # label -> the code accuracy at which the curve reaches the input's PSNR (NaN: nowhere on it)
+                lq_psnr: float, # the degraded input's mean PSNR (the line to reach)
+                ) -> pd.DataFrame:
+    "Plot mean PSNR against code accuracy per curve beside the input's PSNR, show the means, and say per curve where the input is reached; returns the means."
+    import matplotlib.pyplot as plt
+    from IPython.display import display, Markdown
+    means = pd.concat({k: c.groupby('fraction')[['code_acc', 'PSNR']].mean() for k, c in curves.items()}, names=['model', 'share of codes set right'])
+    display(means.round(4))
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for k in curves:
+        cm = means.loc[k]
+        ax.plot(cm['code_acc'], cm['PSNR'], 'o-', label=f'{k}, codes partly set right')
+        n = needs.get(k, float('nan'))
+        display(Markdown(f'{k}: the predictor gets **{cm["code_acc"].iloc[0]:.1%}** of the held-out codes right; the output reaches the input\'s PSNR '
+                         + (f'at about **{n:.0%}**.' if n == n else 'at no accuracy on this curve (not even with every code right).')))
+    ax.axhline(lq_psnr, color='grey', ls='--', label=f'degraded input ({lq_psnr:.2f} dB)')
+    ax.set_xlabel('code accuracy'); ax.set_ylabel('PSNR (dB)'); ax.legend(fontsize=8); plt.show()
+    return means
+
 def viewer_html(methods: dict, # name -> evaluation method (clip -> restored frames)
                 clip: dict, # a test clip (`evaluate.test_clips`): 'hq', optional 'landmarks', 'clip_id'
                 max_frames: int|None=None, # consecutive frames from the first (None: the whole clip, as far as the viewer's byte budget allows)
@@ -114,7 +215,7 @@ def show_viewer(methods: dict, # name -> evaluation method (clip -> restored fra
     from IPython.display import display, HTML
     display(HTML(viewer_html(methods, clip, max_frames, first, **kwargs)))
 
-# %% ../nbs/60_report.ipynb #09e8ea54
+# %% ../nbs/60_report.ipynb #988f52b5
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {#- nbconvert's lab page without the scripts it loads from a CDN (require.js, MathJax, mermaid): offline they fail
     in the console, and reports need none of them (the viewer's script is inline; no report writes LaTeX or mermaid) -#}
@@ -131,10 +232,13 @@ def _html_exporter():
                         extra_loaders=[jinja2.DictLoader({'avface_offline.html.j2': OFFLINE_TEMPLATE})],
                         template_file='avface_offline.html.j2')
 
-def _html_export(nb_path: Path, out: Path):
-    import nbformat
+def _html_export(nb_path: Path, out: Path, top: str='', bottom: str=''):
+    "Render an executed notebook to HTML, with `top` first in the page's body and `bottom` last."
+    import nbformat, re
     nb = nbformat.read(nb_path, as_version=4)
     body, _ = _html_exporter().from_notebook_node(nb)
+    if top: body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + top, body, count=1)
+    if bottom: body = body.replace('</body>', bottom + '</body>', 1)
     with atomic_output(out) as tmp: tmp.write_text(body)
 
 def run_report(name: str, # report name (reports/<name>.ipynb)
@@ -142,24 +246,33 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
                out_dir=None, # where HTML/CSV go (default reports/html)
                params: dict|None=None, # extra parameter overrides
                timeout: int|None=None, # per-cell timeout (s)
+               allow_dirty: bool=False, # render even when tracked code differs from HEAD (the page gets a red banner)
                ) -> dict:
-    "Execute one report at `scale` into `<out_dir>/<name>.html`; returns its run record."
+    "Execute one report at `scale` into `<out_dir>/<name>.html`; returns its run record (commit, the runs used and their digests)."
     import papermill as pm
+    from unittest import mock
+    from avface_nb.experiments import RUN_LOG_ENV, used_runs
     nb = reports_dir()/f'{name}.ipynb'
     if not nb.exists(): raise InputError(nb, f'no such report (have: {", ".join(report_list())})')
+    state = tree_state()
+    check_tree(state, allow_dirty)
     out_dir = Path(out_dir or reports_dir()/'html'); out_dir.mkdir(parents=True, exist_ok=True)
     p = load_params(scale, params); p['out_dir'] = str(out_dir.resolve())
     t0, status, err = time.time(), 'ok', None
+    log = out_dir/f'.{name}.runs.log'
+    log.unlink(missing_ok=True)
     with atomic_output(out_dir/f'.{name}.executed.ipynb') as tmp:
         try:
-            pm.execute_notebook(str(nb), str(tmp), parameters=p, kernel_name='python3', language='python', cwd=str(repo_root()),
-                                progress_bar=False, execution_timeout=timeout)
+            with mock.patch.dict(os.environ, {RUN_LOG_ENV: str(log.resolve())}):   # the kernel inherits it: plan_runs lists each checkpoint
+                pm.execute_notebook(str(nb), str(tmp), parameters=p, kernel_name='python3', language='python', cwd=str(repo_root()),
+                                    progress_bar=False, execution_timeout=timeout)
         except pm.PapermillExecutionError as e:
             status, err = 'failed', f'{e.ename}: {e.evalue}'[:500]
-        _html_export(tmp, out_dir/f'{name}.html')
-    rec = dict(name=name, scale=scale, date=datetime.datetime.now().isoformat(timespec='seconds'),
-               commit=git_commit(), seconds=round(time.time() - t0, 1), status=status, error=err,
-               description=report_list().get(name, ''))
+        rec = dict(name=name, scale=scale, date=datetime.datetime.now().isoformat(timespec='seconds'),
+                   commit=git_commit(state), dirty=dirty_reason(state), seconds=round(time.time() - t0, 1), status=status, error=err,
+                   description=report_list().get(name, ''), runs=used_runs(log))
+        log.unlink(missing_ok=True)
+        _html_export(tmp, out_dir/f'{name}.html', dirty_banner(state), provenance_html(rec))
     _record(out_dir, rec)
     return rec
 
@@ -170,23 +283,33 @@ def _record(out_dir: Path, rec: dict):
     with atomic_output(runs_p) as tmp: tmp.write_text(json.dumps(runs, indent=1))
     write_index(out_dir, runs)
 
+def _runs_cell(r: dict) -> str:
+    runs = r.get('runs') or {}
+    if not runs: return '—'
+    items = '<br>'.join(f'<code>{_html.escape(k)}</code> <code>{v}</code>' for k, v in runs.items())
+    return f'<details><summary>{len(runs)} checkpoints</summary>{items}</details>'
+
 def write_index(out_dir: Path, runs: dict) -> Path:
-    "reports/html/index.html: every report with its scale, date, git commit, wall time and status."
+    "reports/html/index.html: every report with its scale, date, git commit (red when rendered from uncommitted code), runs used, wall time and status."
     rows = ''.join(
         f'<tr><td><a href="{_html.escape(r["name"])}.html">{_html.escape(r["name"])}</a></td><td>{_html.escape(r.get("description", ""))}</td>'
-        f'<td>{r["scale"]}</td><td>{r["date"]}</td><td><code>{r["commit"]}</code></td><td>{r["seconds"]:.0f} s</td>'
+        f'<td>{r["scale"]}</td><td>{r["date"]}</td>'
+        + (f'<td style="color:#b00020" title="{_html.escape(r["dirty"])}"><code>{r["commit"]}</code> <b>uncommitted code</b></td>' if r.get('dirty')
+           else f'<td><code>{r["commit"]}</code></td>')
+        + f'<td>{_runs_cell(r)}</td><td>{r["seconds"]:.0f} s</td>'
         f'<td>{"ok" if r["status"] == "ok" else "<b>FAILED</b>: " + _html.escape(r.get("error") or "")}</td>'
         f'<td>{" ".join(f"<a href={chr(34)}{c.name}{chr(34)}>{c.name}</a>" for c in sorted(out_dir.glob(r["name"] + "*.csv")))}</td></tr>'
         for r in sorted(runs.values(), key=lambda r: r['name']))
     page = ('<!doctype html><html><head><meta charset="utf-8"><title>avface reports</title>'
-            '<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}</style></head>'
-            '<body><h1>avface reports</h1><p>Each report regenerates a paper\'s table from code (papermill); the scale says what its numbers are worth.</p>'
-            '<table><tr><th>report</th><th>what</th><th>scale</th><th>date</th><th>commit</th><th>wall time</th><th>status</th><th>tables</th></tr>'
+            '<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}</style></head>'
+            '<body><h1>avface reports</h1><p>Each report regenerates a paper\'s table from code (papermill); the scale says what its numbers are worth. '
+            'Each row names the commit that rendered it and the digest of every checkpoint it used.</p>'
+            '<table><tr><th>report</th><th>what</th><th>scale</th><th>date</th><th>commit</th><th>runs used</th><th>wall time</th><th>status</th><th>tables</th></tr>'
             f'{rows}</table></body></html>')
     with atomic_output(out_dir/'index.html') as tmp: tmp.write_text(page)
     return out_dir/'index.html'
 
-# %% ../nbs/60_report.ipynb #e6455968
+# %% ../nbs/60_report.ipynb #20c48d63
 def cli(argv: list[str]|None=None) -> int:
     "avface report NAME|all --scale S: run report notebooks into reports/html."
     p = argparse.ArgumentParser(prog='avface report', description='Run report notebooks with papermill into HTML + CSV.')
@@ -194,14 +317,17 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--scale', default='small', help='smoke | small | paper (reports/params/<scale>.yaml)')
     p.add_argument('--out', help='output folder (default reports/html)')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a parameter (YAML value)')
+    p.add_argument('--allow-dirty', action='store_true',
+                   help='render even when tracked code differs from HEAD (the page gets a red banner saying so)')
     a = p.parse_args(argv)
     names = list(report_list(everything=False)) if a.names == ['all'] else a.names
     bad = [s for s in a.set if '=' not in s]
     if bad: p.error(f'--set expects KEY=VALUE, got {bad[0]!r}')
     extra = {k: yaml.safe_load(v) for k, v in (s.split('=', 1) for s in a.set)}
+    check_tree(tree_state(), a.allow_dirty)             # before anything runs
     bad = 0
     for n in names:
-        r = run_report(n, a.scale, a.out, extra)
+        r = run_report(n, a.scale, a.out, extra, allow_dirty=a.allow_dirty)
         print(f"{n}: {r['status']} in {r['seconds']:.0f} s ({a.scale}) -> {Path(a.out or reports_dir()/'html')/(n + '.html')}"
               + (f"  [{r['error']}]" if r['error'] else ''))
         bad += r['status'] != 'ok'

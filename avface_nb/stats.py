@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'resolve_metric', 'paired_differences', 'cluster_bootstrap', 'verdict', 'Claim',
-           'claims_table', 'resolution', 'format_claims', 'margin_difference', 'margin_claim']
+__all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'VERDICTS', 'ROW_COLUMNS', 'resolve_metric', 'paired_differences',
+           'cluster_bootstrap', 'verdict', 'Claim', 'claims_table', 'resolution', 'format_claims', 'margin_difference',
+           'margin_claim', 'verdict_counts', 'summary_verdict', 'versus_claims', 'best_table', 'setting_gaps',
+           'gap_claims', 'gain_over_best']
 
 # %% ../nbs/50_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -193,7 +195,7 @@ def format_claims(table: pd.DataFrame, # from `claims_table`
                         verdict=r['verdict'], n=f"{r['n_speakers']}/{r['n_clips']}/{r['n_seeds']}", note=r['note']))
     return pd.DataFrame(out)
 
-# %% ../nbs/50_stats.ipynb #c6044863
+# %% ../nbs/50_stats.ipynb #0f333700
 def margin_difference(d1: pd.DataFrame, d2: pd.DataFrame, # `paired_differences` rows of two independent test sets
                       n_resamples: int=9999, confidence: float=0.95, seed: int=42) -> tuple[float, float, float]:
     "(margin₁ − margin₂, low, high): the difference of two mean paired differences, each set resampled by its own cluster bootstrap."
@@ -210,9 +212,14 @@ def margin_claim(text: str, # the claim, e.g. 'A's PSNR margin over B is larger 
                  df1: pd.DataFrame, df2: pd.DataFrame, # evaluation rows of the two test sets
                  a: str, b: str, # the same two methods in both (their names in each set's rows)
                  metric: str, direction: str='higher', # 'higher': A's advantage (in the metric's better direction) is larger on set 1
-                 set_names=('set 1', 'set 2'), **bootstrap_kw) -> dict:
+                 set_names=('set 1', 'set 2'),
+                 or_na: bool=False, # a claim the rows cannot decide (a method or metric absent, no shared clip) becomes an n/a row saying why, instead of an error
+                 **bootstrap_kw) -> dict:
     "One row in `CLAIM_COLUMNS`: mean_A / mean_B are the margins (A − B) on the two sets, diff their difference."
     _check_direction(direction)
+    if or_na:
+        try: return margin_claim(text, df1, df2, a, b, metric, direction, set_names, **bootstrap_kw)
+        except ValueError as e: return dict(claim=text, A=a, B=b, metric=metric, direction=direction, verdict='n/a', note=str(e))
     d1, d2 = paired_differences(df1, a, b, metric), paired_differences(df2, a, b, metric)
     m, lo, hi = margin_difference(d1, d2, **bootstrap_kw)
     n1 = d1['speaker'].nunique() if d1['speaker'].nunique() > 1 else d1[['speaker', 'clip']].drop_duplicates().shape[0]
@@ -226,3 +233,98 @@ def margin_claim(text: str, # the claim, e.g. 'A's PSNR margin over B is larger 
                 n_speakers=d1['speaker'].nunique() + d2['speaker'].nunique(),
                 n_clips=d1[['speaker', 'clip']].drop_duplicates().shape[0] + d2[['speaker', 'clip']].drop_duplicates().shape[0],
                 n_seeds=max(d1['seed'].nunique(), d2['seed'].nunique()), note='; '.join(note))
+
+# %% ../nbs/50_stats.ipynb #21cb60a6
+VERDICTS = ('confirmed', 'contradicted', 'inconclusive', 'n/a')
+
+def verdict_counts(table: pd.DataFrame, # from `claims_table` (a `verdict` column)
+                   ) -> dict:
+    "Number of claims of each verdict, in the order of `VERDICTS` (every verdict present, 0 when absent)."
+    c = table['verdict'].value_counts().to_dict()
+    bad = set(c) - set(VERDICTS)
+    if bad: raise ValueError(f'unknown verdict(s) {sorted(bad)}; verdicts are {VERDICTS}')
+    return {v: int(c.get(v, 0)) for v in VERDICTS}
+
+def summary_verdict(verdicts, # the verdicts of "A beats X" for every competitor X
+                    ) -> str:
+    "The verdict of 'A beats every competitor': n/a if none was decided, confirmed if all are, contradicted if any is, else inconclusive."
+    v = list(verdicts)
+    if all(x == 'n/a' for x in v): return 'n/a'
+    if all(x == 'confirmed' for x in v): return 'confirmed'
+    return 'contradicted' if 'contradicted' in v else 'inconclusive'
+
+def versus_claims(text: str, # claim text with {b} (the competitor's label) and {m} (the metric), e.g. 'compression: GAVN beats {b} on {m}'
+                  a: str, # the method said to be better (its name in the rows)
+                  others: dict, # competitor label (in the text) -> its name in the rows
+                  metrics: dict, # metric name -> 'higher' | 'lower' (better for A)
+                  by_metric: bool=True, # order: every competitor for the first metric, then the next metric (False: metrics within competitor)
+                  ) -> list[Claim]:
+    "One claim 'A is better than B' per metric and competitor."
+    pairs = [(m, b) for m in metrics for b in others] if by_metric else [(m, b) for b in others for m in metrics]
+    return [Claim(text.format(b=b, m=m), a, others[b], m, metrics[m]) for m, b in pairs]
+
+def best_table(table: pd.DataFrame, # from `claims_table`: the claims of each group's best-claimed method against each competitor
+               best: dict, # group label -> the method claimed best in that group (column A of its claims)
+               metrics, # metric names (column `metric`), in the order of the rows
+               group: str='group', # name of the group column
+               beaten: str='beaten', ahead: str='ahead', # names of the two count columns
+               ) -> pd.DataFrame:
+    "Per group and metric: the summary verdict of 'A beats every competitor', how many competitors it beats (confirmed) and how many are ahead (contradicted)."
+    rows = []
+    for g, a in best.items():
+        for m in metrics:
+            v = table.loc[(table['A'] == a) & (table['metric'] == m), 'verdict']
+            rows.append({group: g, 'metric': m, 'verdict': summary_verdict(v), beaten: int((v == 'confirmed').sum()),
+                         ahead: int((v == 'contradicted').sum())})
+    return pd.DataFrame(rows, columns=[group, 'metric', 'verdict', beaten, ahead])
+
+# %% ../nbs/50_stats.ipynb #5294d58d
+ROW_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
+
+def setting_gaps(d1: pd.DataFrame, d2: pd.DataFrame, # evaluation rows of the same clips under setting 1 and setting 2
+                 methods: dict, # label -> (its method name in d1, in d2); the gap rows are named '<label> gap'
+                 direction: dict, # metric display name -> 'higher' | 'lower' (a metric absent here counts as 'lower')
+                 ) -> pd.DataFrame:
+    "Per (clip, seed, metric) gap rows (columns `ROW_COLUMNS`): value = ±(setting 1 − setting 2), positive when setting 1 is better; better = 'lower'."
+    parts = []
+    for label, (m1, m2) in methods.items():
+        a, b = d1[d1['method'] == m1], d2[d2['method'] == m2]
+        for m, r in ((m1, a), (m2, b)):
+            if r.empty: raise ValueError(f'no rows of method {m!r} for the gap of {label!r}')
+        j = a.merge(b, on=['clip', 'speaker', 'seed', 'name'], suffixes=('_a', '_n'))
+        sign = j['name'].map(lambda x: 1 if direction.get(x) == 'higher' else -1)
+        parts.append(j.assign(method=f'{label} gap', value=sign * (j['value_a'] - j['value_n']), metric=j['metric_a'],
+                              better='lower', note='')[ROW_COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+def gap_claims(gaps: pd.DataFrame, # from `setting_gaps`
+               text: str, # claim text with {b} (the competitor's label) and {m} (the metric)
+               a: str, others, # label of the method said to have the smaller gap; labels of the competitors
+               metrics, # metric names
+               shown: str='', # suffix that replaces ' gap' in columns A and B (e.g. ' (non-aligned)')
+               note: str='A/B: the per-clip gaps of the two methods', # appended to each row's note
+               **bootstrap_kw) -> pd.DataFrame:
+    "Claims 'A's gap is smaller than B's' (competitor by competitor, metric within), decided on the gap rows; A and B named by their methods again."
+    claims = [Claim(text.format(b=b, m=m), f'{a} gap', f'{b} gap', m, 'lower') for b in others for m in metrics]
+    gc = claims_table(gaps, claims, **bootstrap_kw)
+    return gc.assign(A=gc['A'].str.replace(' gap', shown), B=gc['B'].str.replace(' gap', shown),
+                     note=gc['note'].where(gc['note'] == '', gc['note'] + '; ') + note)
+
+# %% ../nbs/50_stats.ipynb #c0a91c88
+def gain_over_best(df: pd.DataFrame, # tidy evaluation rows
+                   a: str, # the method whose gain is measured (its name in the rows)
+                   others: dict, # competitor label -> its name in the rows (ties: the first wins)
+                   metric: str, direction: str='higher', # the metric, and which side is better
+                   a_label: str='A', best_label: str='best_baseline', # the result's keys for A's mean and the best competitor's label
+                   ) -> dict:
+    "{a_label: A's mean, best_label: the best competitor's label, 'gain': A's mean minus the best one's (negated when lower is better)}."
+    _check_direction(direction)
+    name = resolve_metric(df, metric)
+    def mean(m):
+        v = df.loc[(df['method'] == m) & (df['name'] == name), 'value']
+        if v.empty: raise ValueError(f'no {name!r} rows for method {m!r}')
+        return float(v.mean())
+    va, vals = mean(a), {k: mean(v) for k, v in others.items()}
+    pick = max if direction == 'higher' else min
+    best = pick(vals, key=vals.get)
+    return {a_label: va, best_label: best, 'gain': (va - vals[best]) * (1 if direction == 'higher' else -1)}

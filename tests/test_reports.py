@@ -62,7 +62,8 @@ def report(request, tmp_path_factory):
     name = request.param
     if 'realclips' in name or name in ('002_table4', '004_table2'): need_real(f'report {name} (needs the shared real clips)')
     out = tmp_path_factory.mktemp(name)
-    r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(out)],
+    # --allow-dirty: a working tree under test may hold uncommitted code; the page then carries the red banner (checked below)
+    r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(out), '--allow-dirty'],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return name, out, r
@@ -120,8 +121,12 @@ def test_report_run_recorded(report):
     assert f'{name}: ok' in r.stdout, r.stdout
     rec = json.loads((out/'runs.json').read_text())[name]
     assert (rec['status'], rec['scale'], rec['error']) == ('ok', 'smoke', None) and rec['seconds'] > 0 and rec['commit'], rec
+    assert rec['commit'].endswith('+dirty') == bool(rec['dirty']), rec                 # provenance: the commit, clean or not
+    assert all(re.fullmatch(r'[0-9a-f]{16}', d) for d in rec['runs'].values()) and not any(k.startswith('/') for k in rec['runs']), rec['runs']
+    if name not in ('004_table2',): assert rec['runs'], f'{name} used no recorded run'   # 004_table2 times fresh models
     index = (out/'index.html').read_text()
-    assert f'href="{name}.html"' in index
+    assert f'href="{name}.html"' in index and rec['commit'] in index
+    for k, d in rec['runs'].items(): assert d in index, (k, d)
     csvs = sorted(p.name for p in out.glob(f'{name}*.csv'))
     assert f'{name}.csv' in csvs and f'{name}_rows.csv' in csvs, csvs
     for c in csvs: assert f'href="{c}"' in index, c
@@ -131,7 +136,13 @@ def test_report_html(report):
     name, out, _ = report
     page = (out/f'{name}.html').read_text()
     lines = text_lines(page)
+    rec = json.loads((out/'runs.json').read_text())[name]
+    if rec['dirty']:                                  # rendered with --allow-dirty from uncommitted code: the red banner comes first
+        assert lines[0].startswith('UNCOMMITTED CODE') and 'avface-dirty' in page, lines[:3]
+        lines = lines[1:]
+    else: assert 'avface-dirty' not in page
     assert lines and lines[0].startswith(BANNER), lines[:3]
+    assert 'Provenance' in page and rec['commit'] in page and all(d in page for d in rec['runs'].values())
     assert 'Traceback (most recent call last)' not in page and 'application/vnd.jupyter.error' not in page
     methods, metrics = EXPECTED[name]
     for w in methods + metrics: assert _html.escape(w) in page, w            # the main table is on the page
