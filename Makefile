@@ -37,9 +37,10 @@ lab: install
 
 # every report of REPORTS at $(SCALE): trains what runs/$(SCALE)/ lacks (once, cached by configuration hash),
 # evaluates, writes reports/html/. RETRAIN=1 removes runs/$(SCALE)/ first (every model trained again from seed 42).
+# The reports refuse uncommitted code (provenance); ALLOW_DIRTY=1 renders anyway, each page under a red banner.
 reproduce: install
 	@if [ "$(RETRAIN)" = 1 ]; then echo "RETRAIN=1: removing runs/$(SCALE)/"; rm -rf runs/$(SCALE); fi
-	$(VENV)/bin/avface report all --scale $(SCALE)
+	$(VENV)/bin/avface report all --scale $(SCALE) $(if $(filter 1,$(ALLOW_DIRTY)),--allow-dirty)
 
 # every training run the reports need at $(SCALE) (reports/plan.yaml), resumable: finished stages are skipped.
 # On a GPU machine: make train SCALE=small DEVICE=cuda JOBS=8 (tools/gpu_train.sh is the lent-GPU version).

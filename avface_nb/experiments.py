@@ -450,7 +450,7 @@ def budget_table(ckpts: dict) -> pd.DataFrame:
 
 # %% ../nbs/51_experiments.ipynb #91a7daea
 def publish_ckpt(ckpt, # a trained checkpoint
-                 name: str, # file name under checkpoints/ (e.g. 'avfr_synth_small.pt')
+                 name: str, # file name under checkpoints/ (e.g. '<method>_synth_small.pt')
                  scale: str, # smoke checkpoints are never published
                  max_mb: float=20.) -> Path|None:
     "Write a self-contained copy of a checkpoint to `checkpoints/NAME` for `avface restore --ckpt`; skipped at smoke scale or above `max_mb`."

@@ -171,7 +171,7 @@ def show_curves(runs: dict, # key -> {seed: checkpoint}; each run's first seed i
     g.set_titles(title); plt.show()
     return tc
 
-def show_oracle(curves: dict, # label -> code-oracle curve: rows (clip, fraction, code_acc, PSNR), e.g. `methods.avfr.code_oracle_curve`
+def show_oracle(curves: dict, # label -> code-oracle curve: rows (clip, fraction, code_acc, PSNR), as a method's code-oracle curve gives them
                 needs: dict, # label -> the code accuracy at which the curve reaches the input's PSNR (NaN: nowhere on it)
                 lq_psnr: float, # the degraded input's mean PSNR (the line to reach)
                 ) -> pd.DataFrame:

@@ -214,7 +214,7 @@ def chunk_plan(T: int, # frames
     return out
 
 # %% ../nbs/16_restore.ipynb #cc26d100
-PAPER_CROP = 256    # crop side of the paper presets (`train.SCALES['paper']`, `configs/*_paper.yaml`)
+PAPER_CROP = 256    # crop side of the paper presets (`train.SCALES['paper']`, the `paper:` block of `configs/<method>.yaml`)
 
 def face_side(squares) -> float:
     "Median side in pixels of the face's crop squares (`FaceTrack.squares`: the detected box grown by the margin), i.e. what is resampled to the crop."
@@ -239,8 +239,8 @@ def fit_warning(restorer: Restorer, # the method about to run
                                   'is not from the synthetic corpus')
     need = math.ceil(side / 2)
     crop = max(PAPER_CROP, 64 * math.ceil(need / 64)) if small else None
-    cfg = (f'configs/{kind}_paper.yaml' if small else f'configs/{kind}_{scale}.yaml') if scale or small else None
-    cfg = cfg if cfg and (repo_root()/cfg).exists() else 'CONFIG'
+    cfg = (f'{kind}_paper' if small else f'{kind}_{scale}') if scale or small else None        # `avface train NAME_SCALE`
+    cfg = cfg if cfg and (repo_root()/'configs'/f'{kind}.yaml').exists() else 'CONFIG'
     train = f'`avface train {cfg} --set data.root=DIR' + (f' --set data.size={crop}' if small and crop != PAPER_CROP else '') + '`'
     better = ('a checkpoint trained' + (' on real clips' if synth_only else '') + (f' at crops of at least {need} px' if small else '')
               + f' (`avface prepare YOUR_VIDEOS DIR' + (f' --size {crop}' if small else '') + f'`, then {train}'
@@ -610,7 +610,7 @@ def restore_video(in_path, # input video (any size, any container PyAV reads)
     if aligned: res['aligned'] = True
     return res
 
-# %% ../nbs/16_restore.ipynb #b349d76b
+# %% ../nbs/16_restore.ipynb #b889381e
 def _summary(r: dict) -> str:
     a = r['audio']
     if a['mode'] == 'copied': aud = f"audio copied ({a['input']['codec']} {a['input']['rate']} Hz, {a['input']['channels']} ch, no re-encode)"

@@ -253,7 +253,7 @@ def summary_verdict(verdicts, # the verdicts of "A beats X" for every competitor
     if all(x == 'confirmed' for x in v): return 'confirmed'
     return 'contradicted' if 'contradicted' in v else 'inconclusive'
 
-def versus_claims(text: str, # claim text with {b} (the competitor's label) and {m} (the metric), e.g. 'compression: GAVN beats {b} on {m}'
+def versus_claims(text: str, # claim text with {b} (the competitor's label) and {m} (the metric), e.g. 'compression: X beats {b} on {m}'
                   a: str, # the method said to be better (its name in the rows)
                   others: dict, # competitor label (in the text) -> its name in the rows
                   metrics: dict, # metric name -> 'higher' | 'lower' (better for A)

@@ -149,12 +149,12 @@ def config_dir() -> Path:
     return repo_root() / 'configs'
 
 def method_configs() -> dict[str, Path]:
-    "Shipped config name (a method or a shared stage, e.g. 'avfr', 'parse') -> its file."
+    "Shipped config name (a method or a shared stage, e.g. 'parse') -> its file."
     return {p.stem: p for p in sorted(config_dir().glob('*.yaml'))}
 
 SCALE_BLOCK_KEYS = ('model', 'data', 'train')   # what a scale block of a method file may set
 
-def find_config(name_or_path, # 'avfr', 'avfr_small', 'configs/avfr.yaml' or an old per-scale path 'configs/avfr_small.yaml'
+def find_config(name_or_path, # 'parse', 'parse_small', 'configs/parse.yaml' or an old per-scale path 'configs/parse_small.yaml'
                 scale: str|None=None, # the scale asked for (wins over one in the name)
                 ) -> tuple[Path, str|None]:
     "The config file a name or path means, and the scale it asks for (None: the file's own)."
@@ -206,7 +206,7 @@ def check_streams(cfg: dict, declared, path):
         extra = [k for k in got if k not in declared]
         if extra: raise InputError(path, f"stage {st!r} reads {', '.join(extra)}, which streams: [{', '.join(declared)}] does not declare")
 
-def load_config(path, # a config name ('avfr', 'avfr_small') or YAML file (a method file or one config)
+def load_config(path, # a config name ('parse', 'parse_small') or YAML file (a method file or one config)
                 sets: list[str]=(), # 'key.sub=value' overrides
                 scale: str|None=None, # the scale (overrides the name's or the file's)
                 ) -> dict:
@@ -641,7 +641,7 @@ def stage_figures(cfg: dict, # a resolved config
 def cli(argv: list[str]|None=None) -> int:
     "avface train CONFIG.yaml: train the config's stages (resumable, DDP under torchrun)."
     p = argparse.ArgumentParser(prog='avface train', description='Train a model from a YAML config (stages in order, checkpointed, resumable).')
-    p.add_argument('config', help="a method's config (configs/<method>.yaml, or its name: avfr, avfr_small) or a YAML file")
+    p.add_argument('config', help="a method's config (configs/<method>.yaml, or its name, e.g. parse or parse_small) or a YAML file")
     p.add_argument('--resume', action='store_true', help="continue each stage from its last.pt")
     p.add_argument('--scale', choices=list(SCALES), help="override the config's scale (smoke, small, paper)")
     p.add_argument('--set', dest='sets', action='append', default=[], metavar='KEY=VALUE',

@@ -58,3 +58,11 @@ def test_import_linter_contracts():
     r = subprocess.run([exe, '--config', str(ROOT/'.importlinter'), '--no-cache'], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert 'broken' not in r.stdout.lower() or ' 0 broken' in r.stdout.lower(), r.stdout[-2000:]
+
+def test_notebooks_name_the_project_kernel():
+    "Every notebook (nbs/ and reports/) names the project's kernel, the one `make install` installs into .venv."
+    bad = []
+    for nb in sorted([*NBS.glob('*.ipynb'), *(ROOT/'reports').glob('*.ipynb')]):
+        ks = json.loads(nb.read_text()).get('metadata', {}).get('kernelspec', {})
+        if ks.get('name') != 'avface': bad.append(f'{nb.relative_to(ROOT)}: {ks.get("name")!r}')
+    assert not bad, '\n'.join(bad)

@@ -67,7 +67,7 @@ def test_console_script_synthetic_model_on_real_clip(tmp_path):
     assert f"about {r['face_px']:.0f} px in the video" in w and 'at 64 px' in w, w                 # reason (i), with the sizes
     assert 'trained on synthetic faces only' in w and 'synth' in w.split('faces only (')[1], w   # reason (ii), naming its corpus
     for option in ('on real clips', f"at least {int(np.ceil(r['face_px'] / 2))} px", 'avface prepare', '--size 256',
-                   'configs/avfr_paper.yaml', '--method none'):
+                   'avface train avfr_paper ', '--method none'):
         assert option in w, (option, w)
 
 def test_real_model_on_large_real_face_warns_scale_only(tmp_path, capsys):
@@ -75,7 +75,7 @@ def test_real_model_on_large_real_face_warns_scale_only(tmp_path, capsys):
     r, err = restore(real_clip('grid_lbax4n.mpg', tmp_path/'in.mp4'), tmp_path/'out.mp4', ckpt(REAL_CK), capsys)
     w = r['warning']
     assert w and r['face_px'] > 2 * 64 and 'at 64 px' in w and 'synthetic' not in w and 'on real clips' not in w, (r['face_px'], w)
-    assert 'configs/avfr_paper.yaml' in w and '--method none' in w, w
+    assert 'avface train avfr_paper ' in w and '--method none' in w, w
     assert warning_lines(err) == [f"warning: {tmp_path/'in.mp4'}: {w}"], err
 
 def test_synthetic_model_on_small_real_face_warns_corpus_only(tmp_path, capsys):
