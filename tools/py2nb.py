@@ -33,7 +33,7 @@ def py2nb(src: str) -> dict:
         cid = hashlib.sha1(f'{i}:{text}'.encode()).hexdigest()[:8]
         if c['md']: out.append(dict(cell_type='markdown', id=cid, metadata=meta, source=src_lines))
         else: out.append(dict(cell_type='code', execution_count=None, id=cid, metadata=meta, outputs=[], source=src_lines))
-    return dict(cells=out, metadata=dict(kernelspec=dict(display_name='python3', language='python', name='python3')),
+    return dict(cells=out, metadata=dict(kernelspec=dict(display_name='avface', language='python', name='avface')),
                 nbformat=4, nbformat_minor=5)
 
 def nb2py(nb: dict) -> str:
