@@ -24,11 +24,11 @@ from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts
 # %% auto #0
 __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_line', 'conv_same', 'fold', 'unfold', 'frames_of',
            'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk',
-           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'time_call', 'bench_model',
-           'bench_row', 'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check',
-           'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step', 'check_clip',
-           'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'PixelTask', 'photometric_loss', 'FlowPixelTask',
-           'flow_clip_figures', 'PresetModel', 'preset_builders', 'preset_args']
+           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer', 'time_call',
+           'bench_model', 'bench_row', 'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total',
+           'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step',
+           'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'PixelTask', 'photometric_loss',
+           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -201,7 +201,7 @@ def checkpoint_restorer_of(ckpt, # the checkpoint file
     R.source, R.info = str(ckpt), {**facts, **R.info}
     return R
 
-# %% ../nbs/23_adapters.ipynb #1f7c74fa
+# %% ../nbs/23_adapters.ipynb #c8927310
 def frame_restorers(name: str, # the method's name (= its checkpoint kind)
                     build: Callable, # preset name -> a fresh model (the spec's `build`)
                     fn: Callable|None=None, # (model, crops) -> restored crops; None: `restore_by_frame(model, crops)`
@@ -220,10 +220,14 @@ def frame_restorers(name: str, # the method's name (= its checkpoint kind)
     def checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
         "The method's restorer (`avface restore`, evaluation, bench): the trained model of a checkpoint (`smooth` does not apply)."
         return checkpoint_restorer_of(ckpt, name, lambda m, S, data: make(ckpt, m, S), size, info)
-    def fresh(preset: str, size: int) -> Restorer:
-        "A `Restorer` around a freshly initialised model of a preset (speed figures only)."
-        return restorer(build(preset).eval(), size, source=f'fresh {preset} preset')
-    return restorer, checkpoint_restorer, fresh
+    return restorer, checkpoint_restorer, fresh_restorer(restorer, build)
+
+def fresh_restorer(make: Callable, # (model, size, **Restorer fields) -> Restorer: the method's restorer around a model
+                   build: Callable, # preset name -> a fresh model (the spec's `build`)
+                   ) -> Callable:
+    "The spec's `fresh`: (preset, size) -> a `Restorer` around a freshly initialised model of the preset (speed figures only)."
+    def fresh(preset: str, size: int) -> Restorer: return make(build(preset).eval(), size, source=f'fresh {preset} preset')
+    return fresh
 
 # %% ../nbs/23_adapters.ipynb #0e5bea2b
 def time_call(fn: Callable, # called with no arguments
