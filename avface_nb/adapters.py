@@ -28,7 +28,7 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'bench_model', 'bench_row', 'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total',
            'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step',
            'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'PixelTask', 'photometric_loss',
-           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'preset_args']
+           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -543,7 +543,7 @@ def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `comput
     return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
                 gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
 
-# %% ../nbs/23_adapters.ipynb #6e2a65b9
+# %% ../nbs/23_adapters.ipynb #76d182a2
 class PresetModel(nn.Module):
     "An `nn.Module` with size presets: subclasses set `presets` (name -> constructor arguments)."
     presets: dict = {}
@@ -569,6 +569,25 @@ def preset_builders(cls: type, # a `PresetModel` subclass
     def build_any(config='small') -> nn.Module:
         "A fresh model of a preset name, or of (plain) constructor arguments."
         return cls.from_preset(config) if isinstance(config, str) else build(plain(config))
+    return config, build, build_any
+
+def prior_builders(cls: type, # a model on a frozen TS-VQGAN: `cls(vqgan, **arguments)`
+                   presets: dict, # its presets (each names its prior's preset: `vqgan_preset`)
+                   what: str, # its name in errors and in `model_section`
+                   tuples: bool=False, # turn list arguments (from YAML) into tuples
+                   ) -> tuple[Callable, Callable, Callable]:
+    "`preset_builders` for a model on the stage-I prior: build(mc, vqgan, cfg=None); the spec build makes a fresh prior of `vqgan_preset`."
+    def config(cfg: dict) -> dict:
+        "The model's constructor arguments from a config's `model` (`model.tsvqgan` configures stage I)."
+        return model_section(cfg, presets, what, drop=('type', 'tsvqgan'))
+    def build(mc: dict, vqgan: nn.Module|None=None, cfg: dict|None=None) -> nn.Module:
+        "The model around a (trained) TS-VQGAN from (plain) constructor arguments (`vqgan_preset` does not apply: the prior is given)."
+        mc = {k: (tuple(v) if tuples and isinstance(v, list) else v) for k, v in dict(mc).items() if k != 'vqgan_preset'}
+        return construct(lambda **kw: cls(vqgan, **kw), mc, f'model ({what})', cfg or {})
+    def build_any(config='small') -> nn.Module:
+        "A fresh model (and a fresh prior of its `vqgan_preset`) of a preset name, or of (plain) constructor arguments."
+        c = presets[config] if isinstance(config, str) else plain(config)
+        return build(c, registry.build_model('tsvqgan', c.get('vqgan_preset', 'small')))
     return config, build, build_any
 
 def preset_args(config: dict|str, # constructor arguments or a preset name
