@@ -24,11 +24,12 @@ from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts
 # %% auto #0
 __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_line', 'conv_same', 'fold', 'unfold', 'frames_of',
            'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk',
-           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer', 'time_call',
-           'bench_model', 'bench_row', 'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total',
-           'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step',
-           'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'PixelTask', 'photometric_loss',
-           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
+           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer',
+           'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
+           'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
+           'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops',
+           'PriorTask', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures', 'PresetModel',
+           'preset_builders', 'prior_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -229,7 +230,38 @@ def fresh_restorer(make: Callable, # (model, size, **Restorer fields) -> Restore
     def fresh(preset: str, size: int) -> Restorer: return make(build(preset).eval(), size, source=f'fresh {preset} preset')
     return fresh
 
-# %% ../nbs/23_adapters.ipynb #0e5bea2b
+# %% ../nbs/23_adapters.ipynb #fbb0689c
+def restore_by_audio_window(model: nn.Module, # a window model with `factor`, `frames`, `uses_audio`
+                            frames: np.ndarray, # T×S×S×3 uint8 LQ crops
+                            windows: np.ndarray|None=None, # T×K×80 MFCC windows (needed when the model uses audio)
+                            keep: int=1, # frames restored per window
+                            batch: int=8, # windows per forward pass
+                            name: str='<clip>', # named in errors
+                            what: str='the model', # the model's name in errors
+                            ) -> np.ndarray:
+    "`restore_by_window` over `model.frames`-frame windows, with the MFCC windows as side input when the model uses audio."
+    if model.uses_audio:
+        if windows is None: raise InputError(name, f'{what} with audio needs the MFCC windows of the clip (no audio track?)')
+        if len(windows) != len(frames): raise InputError(name, f'{len(windows)} MFCC windows for {len(frames)} frames')
+    return restore_by_window(model, frames, model.frames, keep, side=windows if model.uses_audio else None, batch=batch, name=name)
+
+def audio_restorers(name: str, # the method's name (= its checkpoint kind)
+                    build: Callable, # preset name -> a fresh model (the spec's `build`)
+                    fn: Callable, # (model, crops, MFCC windows or None) -> restored crops
+                    info: Callable|None=None, # the info hook of the checkpoint restorer: (model, ck) -> extra facts
+                    default_size: int=224, # crop side when neither asked for nor the model's
+                    ) -> tuple[Callable, Callable, Callable]:
+    "The `Restorer` plumbing of a window method that may hear the audio: (restorer, checkpoint restorer, fresh restorer)."
+    def restorer(model: nn.Module, size: int|None=None, mfcc_norm: str='cmvn', **kw) -> Restorer:
+        "A `Restorer` around the model (`kw`: further Restorer fields, e.g. source)."
+        return model_restorer(name, model, lambda c, w=None, h=None: fn(model, c, w), size, default_size, audio=model.uses_audio,
+                              K=model.K, mfcc_norm=mfcc_norm, **kw)
+    def checkpoint_restorer(ckpt, smooth: bool=True, size: int|None=None, **_) -> Restorer:
+        "The method's restorer: the trained model of a checkpoint, MFCC normalisation as its stage trained (`smooth` does not apply)."
+        return checkpoint_restorer_of(ckpt, name, lambda m, S, data: restorer(m, S, data.get('mfcc_norm', 'cmvn')), size, info)
+    return restorer, checkpoint_restorer, fresh_restorer(restorer, build)
+
+# %% ../nbs/23_adapters.ipynb #a23d663b
 def time_call(fn: Callable, # called with no arguments
               repeat: int=1, # timed calls (the best is kept)
               warmup: int=1, # untimed calls first (allocations, kernel choice)
@@ -260,7 +292,7 @@ def bench_row(prefix: str, # the preset (or other label) the keys start with
     return {'size': size, f'{prefix}_fps': timing['fps'], f'{prefix}_gflops_frame': gflops_frame, f'{prefix}_params_M': params_M,
             **extra, 'threads': timing['threads']}
 
-# %% ../nbs/23_adapters.ipynb #259966e1
+# %% ../nbs/23_adapters.ipynb #ad832a58
 def bench_preset(build: Callable, # preset name -> a fresh model (the spec's `build`)
                  figures: Callable, # (preset, size) -> dict with `gflops_frame` and the `params` figure
                  inputs: Callable, # model -> tuple of its forward's (random) arguments
@@ -276,7 +308,7 @@ def bench_preset(build: Callable, # preset name -> a fresh model (the spec's `bu
     f = figures(preset, size)
     return bench_row(preset, size, t, f['gflops_frame'], f[params], **extra)
 
-# %% ../nbs/23_adapters.ipynb #ef12cde4
+# %% ../nbs/23_adapters.ipynb #2424831f
 VGG_LAYERS = ('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3')
 PERCEPTUAL_KINDS = {'lpips': 'LPIPS-vgg v0.1 (VGG16 ImageNet; the papers use VGG19)',
                     'lpips-vgg': 'LPIPS-vgg v0.1 (VGG16 ImageNet; the papers use VGG19)',
@@ -323,7 +355,7 @@ def perceptual_loss(kind: str|bool='lpips-vgg', # a key of PERCEPTUAL_KINDS (Tru
                    '(python -m avface_nb.weights install) or set w_per: 0') from None
     return PerceptualLoss(net, kind, stride).requires_grad_(False).eval()
 
-# %% ../nbs/23_adapters.ipynb #8cc1e4f4
+# %% ../nbs/23_adapters.ipynb #5e365987
 def weighted_total(w: dict, # term name -> weight
                    parts: dict, # term name -> scalar tensor (only the terms computed)
                    ) -> tuple[torch.Tensor, dict]:
@@ -380,7 +412,7 @@ def adversarial_step(task: Task, # a task with modules['disc'] and optimisers 'g
         logs['d_loss'] = float(d.detach())
     return logs, out
 
-# %% ../nbs/23_adapters.ipynb #a859618f
+# %% ../nbs/23_adapters.ipynb #37e4ca75
 def check_clip(x: torch.Tensor, # the model's input
                factor: int, # H and W must be multiples of it
                what: str='the model factor', # names the factor in the error
@@ -446,7 +478,7 @@ class PriorTask(Task):
         m.built_from = dict(vqgan_config=vc)
         return m.eval()
 
-# %% ../nbs/23_adapters.ipynb #7a6cb0a7
+# %% ../nbs/23_adapters.ipynb #11564293
 class PixelTask(Task):
     "One model (`modules['model']`, optimiser 'g') trained alone on a pixel loss; subclasses set `build` and `model_config`."
     build: Callable = None                # (constructor arguments, cfg=None) -> the model (set as a staticmethod)
@@ -496,7 +528,7 @@ class PixelTask(Task):
         with torch.no_grad(): logs.update(self.extra_logs(out, hq))
         return logs
 
-# %% ../nbs/23_adapters.ipynb #6aec03de
+# %% ../nbs/23_adapters.ipynb #ad4210a6
 from torch.utils.flop_counter import FlopCounterMode
 from .blocks import flow_warp
 from .vq import count_params
@@ -543,7 +575,7 @@ def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `comput
     return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
                 gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
 
-# %% ../nbs/23_adapters.ipynb #76d182a2
+# %% ../nbs/23_adapters.ipynb #76d2cbde
 class PresetModel(nn.Module):
     "An `nn.Module` with size presets: subclasses set `presets` (name -> constructor arguments)."
     presets: dict = {}
