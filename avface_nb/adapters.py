@@ -28,8 +28,8 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
            'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
            'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops',
-           'PriorTask', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures', 'PresetModel',
-           'preset_builders', 'prior_builders', 'preset_args']
+           'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures',
+           'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -478,12 +478,25 @@ class PriorTask(Task):
         m.built_from = dict(vqgan_config=vc)
         return m.eval()
 
-# %% ../nbs/23_adapters.ipynb #11564293
+# %% ../nbs/23_adapters.ipynb #27cd846d
+def checkpoint_model(build: Callable, # (constructor arguments) -> the model
+                     ck: dict, # a loaded checkpoint of a one-model stage
+                     ) -> nn.Module:
+    "A one-model stage's `from_checkpoint`: `build(ck['model_config'])` with the checkpoint's weights, in eval mode."
+    m = build(ck['model_config']); m.load_state_dict(ck['modules']['model'])
+    return m.eval()
+
 class PixelTask(Task):
     "One model (`modules['model']`, optimiser 'g') trained alone on a pixel loss; subclasses set `build` and `model_config`."
     build: Callable = None                # (constructor arguments, cfg=None) -> the model (set as a staticmethod)
     defaults = dict(loss=dict(eps=1e-3))  # Charbonnier ε
     data_fixed = dict(audio=False, hog=False, interference=None)
+    model_frames: int|None = None         # set: data windows of the model's `frames` (this many when its config has none)
+
+    @classmethod
+    def dataset_args(cls, cfg, scfg):
+        da = super().dataset_args(cfg, scfg)
+        return da if cls.model_frames is None else {**da, 'frames': cls.model_config(cfg).get('frames', cls.model_frames)}
 
     @classmethod
     def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, cls.defaults['loss'])
@@ -494,9 +507,7 @@ class PixelTask(Task):
         self.optim_groups = dict(g=['model'])
 
     @classmethod
-    def from_checkpoint(cls, ck):
-        m = cls.build(ck['model_config']); m.load_state_dict(ck['modules']['model'])
-        return m.eval()
+    def from_checkpoint(cls, ck): return checkpoint_model(cls.build, ck)
 
     def batch(self, batch: dict, *keys) -> list[torch.Tensor]:
         "The batch's tensors `keys` on the task's device (`task_batch`)."

@@ -124,7 +124,7 @@ def davd_figures(config: dict|str='paper', # DAVD arguments or a preset name
     return dict(size=S, frames_in=T, params_M=count_params(m) / 1e6, audio_params_M=audio / 1e6,
                 gflops_frame=fc.get_total_flops() / 1e9)
 
-# %% ../../nbs/37_davd.ipynb #d56e86e2
+# %% ../../nbs/37_davd.ipynb #6c502e56
 davd_config, build_davd, _build = preset_builders(DAVD, 'DAVD')   # config -> arguments, arguments -> DAVD, preset or arguments -> DAVD
 
 @register_task('davd')
@@ -135,11 +135,12 @@ class DAVDTask(PixelTask):
     data_fixed = dict(hog=False, interference=None)
 
     model_config = staticmethod(davd_config)
+    model_frames = 5   # data windows of the model's `frames`
 
     @classmethod
     def dataset_args(cls, cfg, scfg):
         mc = davd_config(cfg)
-        return {**super().dataset_args(cfg, scfg), 'frames': mc.get('frames', 5), 'K': mc.get('K', 5), 'audio': bool(mc.get('audio', True))}
+        return {**super().dataset_args(cfg, scfg), 'K': mc.get('K', 5), 'audio': bool(mc.get('audio', True))}
 
     def outputs(self, batch):
         lq, hq = self.batch(batch, 'lq', 'hq')

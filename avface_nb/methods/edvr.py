@@ -222,7 +222,7 @@ def edvr_figures(config: dict|str='paper', # EDVR arguments or a preset name
                 tsa_params_M=count_params(m.tsa) / 1e6, predeblur_params_M=count_params(m.predeblur) / 1e6,
                 gflops_frame=fc.get_total_flops() / 1e9)
 
-# %% ../../nbs/35_edvr.ipynb #e3b9608b
+# %% ../../nbs/35_edvr.ipynb #819d5964
 edvr_config, build_edvr, _build = preset_builders(EDVR, 'EDVR')   # config -> arguments, arguments -> EDVR, preset or arguments -> EDVR
 
 @register_task('edvr')
@@ -232,9 +232,7 @@ class EDVRTask(PixelTask):
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=32)}
 
     model_config = staticmethod(edvr_config)
-
-    @classmethod
-    def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': edvr_config(cfg).get('frames', 5)}
+    model_frames = 5   # data windows of the model's `frames`
 
     def outputs(self, batch):
         lq, hq = self.batch(batch, 'lq', 'hq')

@@ -204,7 +204,7 @@ def vrt_figures(config: dict|str='paper', # VRT arguments or a preset name
     with torch.device('meta'): m = VRT(**cfg).eval()
     return flow_clip_figures(m, S)
 
-# %% ../../nbs/38_vrt.ipynb #37b226f6
+# %% ../../nbs/38_vrt.ipynb #06e021df
 vrt_config, build_vrt, _build = preset_builders(VRT, 'VRT', tuples=True)   # config -> arguments, arguments -> VRT, preset or arguments -> VRT
 
 @register_task('vrt')
@@ -214,9 +214,7 @@ class VRTTask(FlowPixelTask):
     scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
 
     model_config = staticmethod(vrt_config)
-
-    @classmethod
-    def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': vrt_config(cfg).get('frames', 16)}
+    model_frames = 16   # data windows of the model's `frames`
 
 # %% ../../nbs/38_vrt.ipynb #a6e8638a
 def restore_clip_vrt(model: VRT, # a trained VRT
