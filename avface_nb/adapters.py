@@ -27,9 +27,9 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer',
            'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
            'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
-           'optimise', 'optimise_logged', 'adversarial_step', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops',
-           'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures',
-           'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
+           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'check_clip', 'PriorModel', 'on_tsvqgan',
+           'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask',
+           'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -412,7 +412,25 @@ def adversarial_step(task: Task, # a task with modules['disc'] and optimisers 'g
         logs['d_loss'] = float(d.detach())
     return logs, out
 
-# %% ../nbs/23_adapters.ipynb #37e4ca75
+# %% ../nbs/23_adapters.ipynb #10d385aa
+class WeightedLoss(nn.Module):
+    "A method's loss of weighted terms: `w` (term -> weight), the perceptual term `per` (when `w['per']`), GAN form `gan`, `d_loss`."
+    def __init__(self, w: dict, # term name -> weight
+                 gan: str='ns', # a form of `vq.GAN_LOSSES`
+                 perceptual: str|bool='lpips', # a `perceptual_loss` kind (built only when w['per'] is set)
+                 per_layers: tuple=VGG_LAYERS, per_stride: int=1, # VGG layers ('vgg' kinds), every k-th frame of a clip
+                 weights_dest=None, # weights folder (default weights_dir())
+                 ):
+        super().__init__()
+        self.w, self.gan = w, gan_check(gan)
+        self.per = perceptual_loss(perceptual, per_layers, per_stride, weights_dest) if w.get('per') else None
+        self.per_status = 'off' if self.per is None else self.per.status
+
+    def d_loss(self, disc: nn.Module, hq: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        "Discriminator loss on HQ frames and (detached) restored frames."
+        return gan_d_loss(self.gan, disc, hq, y)
+
+# %% ../nbs/23_adapters.ipynb #45d7d7b5
 def check_clip(x: torch.Tensor, # the model's input
                factor: int, # H and W must be multiples of it
                what: str='the model factor', # names the factor in the error
@@ -478,7 +496,7 @@ class PriorTask(Task):
         m.built_from = dict(vqgan_config=vc)
         return m.eval()
 
-# %% ../nbs/23_adapters.ipynb #27cd846d
+# %% ../nbs/23_adapters.ipynb #99a32978
 def checkpoint_model(build: Callable, # (constructor arguments) -> the model
                      ck: dict, # a loaded checkpoint of a one-model stage
                      ) -> nn.Module:
@@ -539,7 +557,7 @@ class PixelTask(Task):
         with torch.no_grad(): logs.update(self.extra_logs(out, hq))
         return logs
 
-# %% ../nbs/23_adapters.ipynb #ad4210a6
+# %% ../nbs/23_adapters.ipynb #17a4c856
 from torch.utils.flop_counter import FlopCounterMode
 from .blocks import flow_warp
 from .vq import count_params
@@ -586,7 +604,7 @@ def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `comput
     return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
                 gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
 
-# %% ../nbs/23_adapters.ipynb #76d2cbde
+# %% ../nbs/23_adapters.ipynb #e2412f75
 class PresetModel(nn.Module):
     "An `nn.Module` with size presets: subclasses set `presets` (name -> constructor arguments)."
     presets: dict = {}
