@@ -27,9 +27,9 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer',
            'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
            'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
-           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'check_clip', 'PriorModel', 'on_tsvqgan',
-           'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask',
-           'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
+           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup', 'check_clip', 'PriorModel',
+           'on_tsvqgan', 'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss',
+           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -430,7 +430,19 @@ class WeightedLoss(nn.Module):
         "Discriminator loss on HQ frames and (detached) restored frames."
         return gan_d_loss(self.gan, disc, hq, y)
 
-# %% ../nbs/23_adapters.ipynb #45d7d7b5
+# %% ../nbs/23_adapters.ipynb #5814cd90
+def stage_setup(task: Task, # the stage (in its `setup`)
+                model: nn.Module, # the stage's model (built first)
+                loss: Callable, # the loss class, built from `train.<stage>.loss`
+                disc: Callable|None=None, # the discriminator class, built from `train.<stage>.disc` (None: no adversarial part)
+                ):
+    "A stage's modules (model, and disc with optimiser 'd'), optimiser 'g', and `task.loss` (frozen, on the device)."
+    task.modules = dict(model=model)
+    if disc is not None: task.modules['disc'] = construct(disc, task.scfg['disc'], f'train.{task.name}.disc', task.cfg)
+    task.optim_groups = dict(g=['model'], d=['disc']) if disc is not None else dict(g=['model'])
+    task.loss = construct(loss, task.scfg['loss'], f'train.{task.name}.loss', task.cfg).to(task.device).requires_grad_(False)
+
+# %% ../nbs/23_adapters.ipynb #59fa226a
 def check_clip(x: torch.Tensor, # the model's input
                factor: int, # H and W must be multiples of it
                what: str='the model factor', # names the factor in the error
@@ -496,7 +508,7 @@ class PriorTask(Task):
         m.built_from = dict(vqgan_config=vc)
         return m.eval()
 
-# %% ../nbs/23_adapters.ipynb #99a32978
+# %% ../nbs/23_adapters.ipynb #48b8f836
 def checkpoint_model(build: Callable, # (constructor arguments) -> the model
                      ck: dict, # a loaded checkpoint of a one-model stage
                      ) -> nn.Module:
@@ -557,7 +569,7 @@ class PixelTask(Task):
         with torch.no_grad(): logs.update(self.extra_logs(out, hq))
         return logs
 
-# %% ../nbs/23_adapters.ipynb #17a4c856
+# %% ../nbs/23_adapters.ipynb #d07e4743
 from torch.utils.flop_counter import FlopCounterMode
 from .blocks import flow_warp
 from .vq import count_params
@@ -604,7 +616,7 @@ def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `comput
     return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
                 gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
 
-# %% ../nbs/23_adapters.ipynb #e2412f75
+# %% ../nbs/23_adapters.ipynb #d1897a81
 class PresetModel(nn.Module):
     "An `nn.Module` with size presets: subclasses set `presets` (name -> constructor arguments)."
     presets: dict = {}

@@ -339,7 +339,7 @@ def unalign(clips: list[torch.Tensor], # (B,T,C,H,W) tensors moved alike (e.g. [
     grid = F.affine_grid(theta.to(clips[0]), (B * T, 1, H, W), align_corners=False)
     return [unfold(F.grid_sample(fold(c), grid, mode='bilinear', padding_mode='border', align_corners=False), B) for c in clips]
 
-# %% ../../nbs/39_pgtformer.ipynb #42db9646
+# %% ../../nbs/39_pgtformer.ipynb #5ec99641
 _PARTS = ('encoder', 'tpcp', 'tfr')
 _SWITCHES = dict(parsing=True, attention='3d', tfr=True)   # the full model's switches (recorded in every stage's model config)
 
@@ -366,8 +366,7 @@ class _PGTBase(PriorTask):
     find_unused = True
     loss_keys: dict = {}
 
-    @classmethod
-    def model_config(cls, cfg): return pgt_config(cfg)
+    model_config = staticmethod(pgt_config)
 
     @classmethod
     def dataset_args(cls, cfg, scfg): return {**super().dataset_args(cfg, scfg), 'frames': pgt_config(cfg)['frames']}
