@@ -27,9 +27,10 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer',
            'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
            'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
-           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup', 'check_clip', 'PriorModel',
-           'on_tsvqgan', 'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss',
-           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args']
+           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup', 'finalize_loss_keys',
+           'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask',
+           'photometric_loss', 'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders',
+           'preset_args']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -430,7 +431,7 @@ class WeightedLoss(nn.Module):
         "Discriminator loss on HQ frames and (detached) restored frames."
         return gan_d_loss(self.gan, disc, hq, y)
 
-# %% ../nbs/23_adapters.ipynb #5814cd90
+# %% ../nbs/23_adapters.ipynb #e786d521
 def stage_setup(task: Task, # the stage (in its `setup`)
                 model: nn.Module, # the stage's model (built first)
                 loss: Callable, # the loss class, built from `train.<stage>.loss`
@@ -441,6 +442,12 @@ def stage_setup(task: Task, # the stage (in its `setup`)
     if disc is not None: task.modules['disc'] = construct(disc, task.scfg['disc'], f'train.{task.name}.disc', task.cfg)
     task.optim_groups = dict(g=['model'], d=['disc']) if disc is not None else dict(g=['model'])
     task.loss = construct(loss, task.scfg['loss'], f'train.{task.name}.loss', task.cfg).to(task.device).requires_grad_(False)
+
+def finalize_loss_keys(*extra: str, # loss keys accepted without a default
+                       ) -> classmethod:
+    "A stage's `finalize`: its config's loss sections may hold the keys of `defaults['loss']` and `extra` only."
+    def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, {**cls.defaults['loss'], **dict.fromkeys(extra)})
+    return classmethod(finalize)
 
 # %% ../nbs/23_adapters.ipynb #59fa226a
 def check_clip(x: torch.Tensor, # the model's input
