@@ -623,16 +623,18 @@ def flow_clip_figures(m: nn.Module, # a clip model with a `flow` net and `comput
     return dict(size=S, params_M=p / 1e6, flow_params_M=pf / 1e6, restorer_params_M=(p - pf) / 1e6,
                 gflops_frame=(b - a) / 1e9, flow_gflops_frame=(fb - fa) / 1e9)
 
-# %% ../nbs/23_adapters.ipynb #d1897a81
+# %% ../nbs/23_adapters.ipynb #09bca3c0
 class PresetModel(nn.Module):
     "An `nn.Module` with size presets: subclasses set `presets` (name -> constructor arguments)."
     presets: dict = {}
 
     @classmethod
-    def from_preset(cls, name: str, **overrides) -> nn.Module:
+    def from_preset(cls, name: str, # a key of `presets`
+                    *args, # positional arguments first (e.g. a trained prior)
+                    **overrides) -> nn.Module:
         "A model of a size preset, any argument overridable."
         if name not in cls.presets: raise ValueError(f'unknown {cls.__name__} preset {name!r} ({", ".join(cls.presets)})')
-        return cls(**{**cls.presets[name], **overrides})
+        return cls(*args, **{**cls.presets[name], **overrides})
 
 def preset_builders(cls: type, # a `PresetModel` subclass
                     what: str, # its name in errors ('model (<what>)') and in `model_section`
