@@ -30,7 +30,8 @@ __all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_
            'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup', 'finalize_loss_keys',
            'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask',
            'photometric_loss', 'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders',
-           'preset_args']
+           'preset_args', 'window_plan', 'restore_by_plan', 'stage_ckpt', 'stage_runs', 'eval_cache', 'cached_table',
+           'metric_rows', 'score_runs']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -680,3 +681,113 @@ def preset_args(config: dict|str, # constructor arguments or a preset name
     "A copy of the arguments (of the preset), and the crop side: `size`, else theirs, else `default`."
     cfg = {**presets[config]} if isinstance(config, str) else dict(config)
     return cfg, size or cfg.get('size') or default
+
+# %% ../nbs/23_adapters.ipynb #6a2a8c2f
+import hashlib, json
+from pathlib import Path
+import pandas as pd
+
+def window_plan(T: int, # frames in the clip
+                W: int, # window length
+                ) -> list[tuple[int, int, int]]:
+    "(a, b, keep): the model sees frames [a, b) and keeps its output from frame `keep` on; windows of W, the last ending at T."
+    if T <= W: return [(0, T, 0)]
+    out = [(a, a + W, a) for a in range(0, T - W + 1, W)]
+    if out[-1][1] < T: out.append((T - W, T, out[-1][1]))
+    return out
+
+def restore_by_plan(model: nn.Module, # a window model with `factor`
+                    frames: np.ndarray, # T×S×S×3 uint8 RGB crops, T ≥ 1
+                    window: int, # frames per window
+                    fn: Callable|None=None, # clip `(1,n,3,S,S)` in [0,1] on the model's device -> `(1,n,3,S',S')`; None: `model(x)`
+                    name: str='<clip>', # named in errors
+                    ) -> np.ndarray: # T×S'×S'×3 uint8
+    "Restore crops window by window (`window_plan`): each window's frames from its `keep` on."
+    frames = check_crops(frames, name, model.factor)
+    fn = fn or model
+    x, dev, out = frames_tensor(frames), model_device(model), None
+    model.eval()
+    with torch.no_grad():
+        for a, b, k in window_plan(len(frames), int(window)):
+            out = _store(out, len(frames), to_uint8(fn(x[None, a:b].to(dev))[0, k - a:]), slice(k, b))
+    return out
+
+def stage_ckpt(final, # a multi-stage run's checkpoint (e.g. a row's final one from `experiments.method_runs`)
+               stage: str, # the earlier stage wanted
+               kind: str|None=None, # the checkpoint kind expected (None: any)
+               ) -> Path:
+    "The checkpoint of an earlier stage of the same run: `<run>/<stage>/final.pt` beside it (else the path it recorded), checked against the hash it recorded."
+    final = Path(final)
+    ck = load_checkpoint(final, expect_kind=kind)
+    if ck.get('stage') == stage: return final
+    rec = (ck.get('prev') or {}).get(stage)
+    if rec is None: raise InputError(final, f"was not trained on a stage {stage!r} (its earlier stages: {', '.join(ck.get('prev') or {}) or 'none'})")
+    for p in (final.parent.parent / stage / 'final.pt', Path(rec['path'])):
+        if p.is_file() and load_checkpoint(p).get('stage_hash') == rec['hash']: return p
+    raise InputError(final, f"its stage {stage!r} checkpoint (hash {rec['hash']}) is neither beside it nor at {rec['path']}")
+
+def stage_runs(runs: dict, # key -> {seed: a row's final checkpoint}
+               stage: str, # the earlier stage wanted
+               kind: str|None=None, # the checkpoint kind expected (None: any)
+               ) -> dict:
+    "The same runs at an earlier stage: key -> {seed: that stage's checkpoint} (`stage_ckpt`)."
+    return {k: {s: stage_ckpt(p, stage, kind) for s, p in v.items()} for k, v in runs.items()}
+
+def eval_cache(sub: str|None, # the folder's name (None: the cache itself)
+               of, # a function whose code digest (`registry.code_digest`) ends the name
+               cache_dir=None, # default <repo>/data/eval_cache
+               ) -> Path:
+    "A folder of the evaluation cache: `<cache>/<sub>-<code digest of of>`."
+    from avface_nb.core import repo_root
+    base = Path(cache_dir) if cache_dir else repo_root() / 'data' / 'eval_cache'
+    return base / f'{sub}-{registry.code_digest(of)}' if sub else base
+
+def cached_table(make: Callable, # () -> a DataFrame (called on a cache miss only)
+                 folder, # the cache folder
+                 *key, # what the table depends on (JSON values: digests, names)
+                 dtype=None, # `pd.read_csv` dtypes of a cached table
+                 ) -> pd.DataFrame:
+    "`make()`, cached as `<folder>/<first 20 hex digits of sha256(key)>.csv` (written atomically)."
+    from avface_nb.core import atomic_output
+    p = Path(folder) / f'{hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()[:20]}.csv'
+    if p.exists(): return pd.read_csv(p, dtype=dtype)
+    t = make()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(p) as tmp: t.to_csv(tmp, index=False)
+    return t
+
+def metric_rows(method: str, # the method's name in the rows
+                table: pd.DataFrame|None, # per-clip rows with clip, speaker and the metrics' columns (None: not measurable)
+                clips: list[dict], # the test clips (their ids name the rows when `table` is None)
+                seed, # recorded in the rows
+                metrics: dict, # metric key -> (column of `table`, note)
+                na: str='n/a', # the note of rows without a table (value nan)
+                better: str='higher',
+                ) -> pd.DataFrame:
+    "Evaluation rows (method, clip, speaker, seed, metric, name, value, better, note) of per-clip columns, clip by clip."
+    recs = table.to_dict('records') if table is not None else [dict(clip=c.get('clip_id'), speaker=c.get('speaker', c.get('clip_id'))) for c in clips]
+    return pd.DataFrame([dict(method=method, clip=r['clip'], speaker=r['speaker'], seed=seed, metric=k, name=n,
+                              value=r[n] if table is not None else np.nan, better=better, note=what if table is not None else na)
+                         for r in recs for k, (n, what) in metrics.items()])
+
+def score_runs(runs: dict, # key -> {seed: checkpoint}
+               labels: dict, # key -> the method's name in the rows
+               clips: list[dict], metrics, # as `evaluate.evaluate_cached`'s
+               method: Callable|None=None, # checkpoint -> evaluation method `clip -> frames` (made on a cache miss only); None: the checkpoint's restorer
+               keys=None, # the keys scored (default: all, in order)
+               cache_dir=None, # the evaluation cache (default <repo>/data/eval_cache)
+               extra: Callable|None=None, # (name, checkpoint, seed) -> more rows of that run (e.g. `metric_rows`)
+               ) -> pd.DataFrame:
+    "Evaluation rows of every run and seed, cached (`evaluate.evaluate_cached`), each run's `extra` rows after its own."
+    from avface_nb.evaluate import evaluate_cached
+    parts = []
+    for k in (keys or runs):
+        for s, ck in runs[k].items():
+            fn, made = None, {}
+            if method is not None:
+                def fn(c, ck=ck, made=made):
+                    if 'f' not in made: made['f'] = method(ck)
+                    return made['f'](c)
+            parts.append(evaluate_cached(labels[k], ck, clips, list(metrics), None, s, fn=fn, cache_dir=cache_dir))
+            if extra is not None: parts.append(extra(labels[k], ck, s))
+    return pd.concat(parts, ignore_index=True)
