@@ -22,16 +22,18 @@ from .train import Task, loss_settings, check_loss_keys, _where, construct, mode
 from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts, _line
 
 # %% auto #0
-__all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'config_where', 'error_line', 'conv_same', 'fold', 'unfold', 'frames_of',
-           'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window', 'restore_by_chunk',
-           'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers', 'fresh_restorer',
-           'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row', 'bench_preset',
-           'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch',
-           'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup', 'finalize_loss_keys',
-           'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'PriorTask', 'checkpoint_model', 'PixelTask',
-           'photometric_loss', 'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders',
-           'preset_args', 'window_plan', 'restore_by_plan', 'stage_ckpt', 'stage_runs', 'eval_cache', 'cached_table',
-           'metric_rows', 'score_runs']
+__all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'FARNEBACK', 'LOSSES', 'config_where', 'error_line', 'conv_same', 'fold',
+           'unfold', 'frames_of', 'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window',
+           'restore_by_chunk', 'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers',
+           'fresh_restorer', 'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row',
+           'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss',
+           'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup',
+           'finalize_loss_keys', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'torch_threads', 'flops_of',
+           'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures',
+           'PresetModel', 'preset_builders', 'prior_builders', 'preset_args', 'farneback_flow', 'grey_u8', 'clip_flows',
+           'next_flows', 'level_flows', 'register_loss', 'build_loss', 'window_plan', 'restore_by_plan', 'stage_ckpt',
+           'stage_runs', 'eval_cache', 'cached_table', 'metric_rows', 'score_runs', 'code_accuracy',
+           'check_prev_config']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -450,7 +452,7 @@ def finalize_loss_keys(*extra: str, # loss keys accepted without a default
     def finalize(cls, cfg, user, path): check_loss_keys(cls, cfg, path, {**cls.defaults['loss'], **dict.fromkeys(extra)})
     return classmethod(finalize)
 
-# %% ../nbs/23_adapters.ipynb #59fa226a
+# %% ../nbs/23_adapters.ipynb #8565ece6
 def check_clip(x: torch.Tensor, # the model's input
                factor: int, # H and W must be multiples of it
                what: str='the model factor', # names the factor in the error
@@ -480,8 +482,23 @@ def meta_flops(build: Callable, # () -> the model (built here on the meta device
                ) -> tuple[nn.Module, float]:
     "(the model built on the meta device in eval mode, the FLOPs of one forward pass on zero inputs of `shapes`)."
     with torch.device('meta'): m = build().eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as fc: m(*(torch.zeros(*s, device='meta') for s in shapes))
-    return m, fc.get_total_flops()
+    return m, flops_of(lambda: m(*(torch.zeros(*s, device='meta') for s in shapes)))
+
+from contextlib import contextmanager
+
+@contextmanager
+def torch_threads(n: int|None): # torch threads inside the block (None or 0: unchanged)
+    "Run a `with` block on `n` torch threads; the number before is restored after it."
+    old = torch.get_num_threads()
+    if n: torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
+
+def flops_of(fn: Callable, # called once with no arguments (e.g. a forward pass on the meta device)
+             ) -> int:
+    "The FLOPs of `fn()`, counted by `FlopCounterMode` without gradients."
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: fn()
+    return fc.get_total_flops()
 
 class PriorTask(Task):
     "A stage whose model stands on a frozen stage-I TS-VQGAN (`modules['model'].vqgan`); subclasses set `build`."
@@ -682,7 +699,74 @@ def preset_args(config: dict|str, # constructor arguments or a preset name
     cfg = {**presets[config]} if isinstance(config, str) else dict(config)
     return cfg, size or cfg.get('size') or default
 
-# %% ../nbs/23_adapters.ipynb #6a2a8c2f
+# %% ../nbs/23_adapters.ipynb #f19b70cc
+import cv2
+FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, poly_sigma=1.2, flags=0)
+
+def farneback_flow(a: np.ndarray, # H×W uint8 grey reference frame
+                   b: np.ndarray, # H×W uint8 grey frame to align to `a`
+                   params: dict|None=None, # cv2.calcOpticalFlowFarneback parameters (default FARNEBACK)
+                   ) -> np.ndarray:
+    "Farneback flow F with a(y,x) ≈ b(y+F_y, x+F_x): `H×W×2 float32` (x, y)."
+    p = {**FARNEBACK, **(params or {})}
+    return cv2.calcOpticalFlowFarneback(a, b, None, p['pyr_scale'], p['levels'], p['winsize'], p['iterations'],
+                                        p['poly_n'], p['poly_sigma'], p['flags'])
+
+def grey_u8(x: torch.Tensor, # (..., 3, H, W) RGB in [0,1]
+            ) -> np.ndarray:
+    "BT.601 luma as uint8 `(..., H, W)` (detached)."
+    x = x.detach().float().clamp(0, 1)
+    y = 0.299 * x[..., 0, :, :] + 0.587 * x[..., 1, :, :] + 0.114 * x[..., 2, :, :]
+    return (y * 255).round().to(torch.uint8).cpu().numpy()
+
+def clip_flows(frames: torch.Tensor, # (B,T,3,H,W) in [0,1]
+               params: dict|None=None, # Farneback parameters
+               ) -> torch.Tensor:
+    "Per frame [F_{t-1→t}, F_{t+1→t}] as `(B,T,4,H,W)` float32 (x, y pairs; zero where the neighbour is missing)."
+    g = grey_u8(frames)
+    B, T, H, W = g.shape
+    out = np.zeros((B, T, 4, H, W), np.float32)
+    for b in range(B):
+        for t in range(T):
+            if t > 0: out[b, t, 0:2] = farneback_flow(g[b, t], g[b, t - 1], params).transpose(2, 0, 1)
+            if t < T - 1: out[b, t, 2:4] = farneback_flow(g[b, t], g[b, t + 1], params).transpose(2, 0, 1)
+    return torch.from_numpy(out).to(frames.device)
+
+def next_flows(frames: torch.Tensor, # (B,T,3,H,W) in [0,1]
+               params: dict|None=None) -> torch.Tensor:
+    "F_{t+1→t} for t = 0 … T-2 as `(B,T-1,2,H,W)` float32."
+    g = grey_u8(frames)
+    B, T, H, W = g.shape
+    out = np.zeros((B, max(T - 1, 0), 2, H, W), np.float32)
+    for b in range(B):
+        for t in range(T - 1): out[b, t] = farneback_flow(g[b, t], g[b, t + 1], params).transpose(2, 0, 1)
+    return torch.from_numpy(out).to(frames.device)
+
+def level_flows(flows: torch.Tensor, # (B,T,C,H,W) flows in pixels of the H×W frame
+                level: int, # decoder level s (features of size H/2^s)
+                ) -> torch.Tensor:
+    "Flows at a decoder level: averaged over 2^s × 2^s cells and divided by 2^s (pixels of that level)."
+    if level == 0: return flows
+    f = 2 ** level
+    return unfold(F.avg_pool2d(fold(flows), f) / f, flows.shape[0])
+
+# %% ../nbs/23_adapters.ipynb #3572b55c
+LOSSES: dict[str, Callable] = {}   # loss type -> constructor(**kwargs) -> module (out, hq, target_idx, target_zq) -> (total, parts)
+
+def register_loss(name: str):
+    "Decorator: make a loss constructor available as `loss: {type: name, ...}`."
+    def deco(f): LOSSES[name] = f; return f
+    return deco
+
+def build_loss(spec: dict, # the loss section, with its `type`
+               cfg: dict|None=None, # the resolved config (named in errors)
+               ) -> nn.Module:
+    "A loss from a `type:`-keyed spec."
+    spec = dict(spec); t = spec.pop('type')
+    if t not in LOSSES: raise InputError(config_where(cfg or {}), f'unknown loss type {t!r} (registered: {", ".join(LOSSES)})')
+    return construct(LOSSES[t], spec, f'loss {t}', cfg or {})
+
+# %% ../nbs/23_adapters.ipynb #f9f9fab8
 import hashlib, json
 from pathlib import Path
 import pandas as pd
@@ -791,3 +875,40 @@ def score_runs(runs: dict, # key -> {seed: checkpoint}
             parts.append(evaluate_cached(labels[k], ck, clips, list(metrics), None, s, fn=fn, cache_dir=cache_dir))
             if extra is not None: parts.append(extra(labels[k], ck, s))
     return pd.concat(parts, ignore_index=True)
+
+def code_accuracy(model, # a code predictor on the prior: `predict(lq)['logits']` (B,T,N,h,w), `targets(hq)[0]` (B,T,h,w), `factor`, `frames`; or its checkpoint
+                  clips: list[dict], # from `evaluate.test_clips` (hq, lq T×S×S×3 uint8)
+                  window: int|None=None, # frames per window (default: the model's `frames`)
+                  k: int=5, # the top-k of the second accuracy
+                  kind: str|None=None, # the checkpoint kind expected (when `model` is a checkpoint)
+                  ) -> pd.DataFrame:
+    "Rows per clip: clip, speaker, positions, Acc_T1 and Acc_T<k> (percent of the latent positions whose HQ code is the argmax / among the k largest logits), window by window (`window_plan`)."
+    from avface_nb.train import load_model
+    m = model if isinstance(model, nn.Module) else load_model(model, kind)
+    m.eval(); dev = model_device(m)
+    rows = []
+    with torch.no_grad():
+        for c in clips:
+            lq = c['lq']
+            if lq.shape[1:3] != c['hq'].shape[1:3]:                                   # a preset that ends small: back to size, as evaluation does
+                from avface_nb.degrade import resize as _resize_lq
+                lq = _resize_lq(lq, c['hq'].shape[1:3])
+            xl, xh = (frames_tensor(check_crops(v, c.get('clip_id', '<clip>'), m.factor)) for v in (lq, c['hq']))
+            n1 = nk = n = 0
+            for a, b, kk in window_plan(len(xl), int(window or m.frames)):
+                logits = m.predict(xl[None, a:b].to(dev))['logits'][:, kk - a:]
+                target = m.targets(xh[None, a:b].to(dev))[0][:, kk - a:]
+                top = logits.topk(min(k, logits.shape[2]), dim=2).indices
+                n1 += int((top[:, :, 0] == target).sum()); nk += int((top == target[:, :, None]).any(2).sum()); n += target.numel()
+            rows.append({'clip': c.get('clip_id'), 'speaker': c.get('speaker'), 'positions': n, 'Acc_T1': 100 * n1 / n, f'Acc_T{k}': 100 * nk / n})
+    return pd.DataFrame(rows)
+
+def check_prev_config(task: Task, # a stage that continues an earlier stage's model
+                      prev: str, # that stage
+                      mc: dict, # this stage's (plain) model config
+                      ):
+    "`InputError` naming the earlier checkpoint when its model was trained with other settings (each differing key: theirs vs these)."
+    pc = task.prev_configs[prev]
+    if plain(pc) != mc:
+        diff = sorted(k for k in set(mc) | set(pc) if mc.get(k) != pc.get(k))
+        raise InputError(task.prev[prev]['path'], f'was trained with other model settings ({", ".join(f"{k}: {pc.get(k)!r} vs {mc.get(k)!r}" for k in diff)})')
