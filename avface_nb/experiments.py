@@ -363,10 +363,10 @@ def time_methods(methods, # [(registered method, aligned)], in the table's order
         torch.manual_seed(seed)
         R = spec.fresh(preset, size)
         first = next(iter(videos.values()))
-        restore_frames(first.frames[:2], first.audio, first.fps, R, aligned=aligned)       # warm-up (allocations, dlib models)
+        restore_frames(first.frames[:2], first.audio, first.fps, R, aligned=aligned, warn=False)       # warm-up (allocations, dlib models)
         for cname, v in videos.items():
             t0 = time.perf_counter()
-            _, info = restore_frames(v.frames, v.audio, v.fps, R, aligned=aligned)
+            _, info = restore_frames(v.frames, v.audio, v.fps, R, aligned=aligned, warn=False)
             wall = time.perf_counter() - t0
             T, tm = info['frames'], info['times']
             add(spec.title, cname, 'seconds/frame', wall / T)
@@ -423,7 +423,7 @@ def score_real_restorations(restorers: dict, # label -> (restorer, its training 
         for name, (v, lm, mf) in inputs.items():
             lq = v.frames if preset is None else D.apply(v.frames, v.fps, preset, seed=seed, key=name)[0]
             outs = {f'LQ input ({cond})': (lq, np.nan)}
-            for lab, (R, sd) in restorers.items(): outs[f'{lab} ({cond})'] = (restore_frames(lq, v.audio, v.fps, R)[0], sd)
+            for lab, (R, sd) in restorers.items(): outs[f'{lab} ({cond})'] = (restore_frames(lq, v.audio, v.fps, R, warn=False)[0], sd)   # synthetic models on real clips, on purpose
             for meth, (fr, sd) in outs.items():
                 add(meth, name, sd, 'niqe', float(np.mean(M.niqe(fr[::niqe_every]))))
                 if scorer is not None:

@@ -235,7 +235,7 @@ def fit_warning(restorer: Restorer, # the method about to run
     reasons = []
     if small: reasons.append(f'the face is about {side:.0f} px in the video (its crop square) and the model restores it at {S} px, '
                              f'less than half of that, so the face is pasted back at under half its resolution in the video')
-    if synth_only: reasons.append(f"the model was trained on synthetic faces only ({', '.join(trained['roots'])}) and this video "
+    if synth_only: reasons.append(f"the model was trained on synthetic faces only ({', '.join(map(_shown, trained['roots']))}) and this video "
                                   'is not from the synthetic corpus')
     need = math.ceil(side / 2)
     crop = max(PAPER_CROP, 64 * math.ceil(need / 64)) if small else None
@@ -247,6 +247,12 @@ def fit_warning(restorer: Restorer, # the method about to run
               + (' - the paper preset' if small and cfg != 'CONFIG' and crop == PAPER_CROP else '') + ')')
     return (f"{restorer.name} is unlikely to improve this video: {'; and '.join(reasons)}. "
             f'Better: {better}; or `--method none` to leave the face as it is.')
+
+def _shown(path) -> str:
+    "A corpus path as a reader should see it: relative to the repository when inside it, else its last two parts."
+    p = Path(path)
+    try: return str(p.resolve().relative_to(repo_root().resolve())) if p.is_absolute() else str(p)
+    except ValueError: return str(Path('…', *p.parts[-2:]))
 
 def _warn(msg: str|None, name, warn: bool):
     if msg and warn: print(f'warning: {name}: {msg}', file=sys.stderr, flush=True)

@@ -64,7 +64,7 @@ def ckpts(tmp_path_factory):
     cfg = resolve_config(dict(name='restore-e2e', scale='smoke',
         model=dict(type='avfr', hog_width=4, hog_dim=8, cnn_width=8, tfr_hidden=4,
                    tsvqgan=dict(widths=[4, 8, 8], n_codes=16, dim=8, head_dim=4)),
-        data=dict(root=str(corpus), stride=6),
+        data=dict(root=str(corpus), stride=6, degrade='avfr', hog=True),   # AVFR's streams (ClipWindows' defaults are neutral)
         train=dict(steps=2, ckpt_every=2, batch=1, tsvqgan=dict(disc=dict(ndf=4, n_layers=1), loss=dict(perceptual=False)))))
     r = train(cfg, d / 'run', progress=False)
     return Path(r['avfr']['path']), Path(r['tsvqgan']['path'])

@@ -66,6 +66,7 @@ def test_console_script_synthetic_model_on_real_clip(tmp_path):
     assert r['crop_size'] == 64 and r['face_px'] > 2 * 64, (r['crop_size'], r['face_px'])
     assert f"about {r['face_px']:.0f} px in the video" in w and 'at 64 px' in w, w                 # reason (i), with the sizes
     assert 'trained on synthetic faces only' in w and 'synth' in w.split('faces only (')[1], w   # reason (ii), naming its corpus
+    assert str(ROOT) not in w and str(ROOT.resolve()) not in w, w                                  # the corpus as the reader sees it
     for option in ('on real clips', f"at least {int(np.ceil(r['face_px'] / 2))} px", 'avface prepare', '--size 256',
                    'avface train avfr_paper ', '--method none'):
         assert option in w, (option, w)
