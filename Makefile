@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt setup.py settings.ini
 install: $(STAMP)
 
 test: install
-	$(VENV)/bin/lint-imports --config .importlinter --no-cache
+	$(VENV)/bin/lint-imports .importlinter --no-cache
 	$(VPY) -m pytest -q -ra tests
 
 # the browser tests alone (headless Chromium: apt-get install chromium chromium-driver): the viewer on the committed reports,

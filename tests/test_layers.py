@@ -55,7 +55,7 @@ def test_import_linter_contracts():
     cfg = (ROOT/'.importlinter').read_text()
     assert 'ignore_imports' not in cfg and 'unmatched_ignore' not in cfg, 'the contracts admit no exception list'
     exe = shutil.which('lint-imports') or str(Path(sys.executable).parent/'lint-imports')
-    r = subprocess.run([exe, '--config', str(ROOT/'.importlinter'), '--no-cache'], cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([exe, str(ROOT/'.importlinter'), '--no-cache'], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert 'broken' not in r.stdout.lower() or ' 0 broken' in r.stdout.lower(), r.stdout[-2000:]
 
