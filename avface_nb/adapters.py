@@ -22,18 +22,18 @@ from .train import Task, loss_settings, check_loss_keys, _where, construct, mode
 from .restore import Restorer, check_crops, model_device, to_uint8, chunk_starts, _line
 
 # %% auto #0
-__all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'FARNEBACK', 'LOSSES', 'config_where', 'error_line', 'conv_same', 'fold',
-           'unfold', 'frames_of', 'psnr', 'frames_tensor', 'restore_by_frame', 'window_index', 'restore_by_window',
-           'restore_by_chunk', 'stage_data', 'model_restorer', 'checkpoint_restorer_of', 'frame_restorers',
-           'fresh_restorer', 'restore_by_audio_window', 'audio_restorers', 'time_call', 'bench_model', 'bench_row',
-           'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total', 'gan_check', 'gan_g_loss',
-           'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step', 'WeightedLoss', 'stage_setup',
-           'finalize_loss_keys', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops', 'torch_threads', 'flops_of',
-           'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss', 'FlowPixelTask', 'flow_clip_figures',
-           'PresetModel', 'preset_builders', 'prior_builders', 'preset_args', 'farneback_flow', 'grey_u8', 'clip_flows',
-           'next_flows', 'level_flows', 'register_loss', 'build_loss', 'window_plan', 'restore_by_plan', 'stage_ckpt',
-           'stage_runs', 'eval_cache', 'cached_table', 'metric_rows', 'score_runs', 'code_accuracy',
-           'check_prev_config']
+__all__ = ['PSNR_CAP', 'VGG_LAYERS', 'PERCEPTUAL_KINDS', 'STREAM_SETTINGS', 'FARNEBACK', 'LOSSES', 'config_where', 'error_line',
+           'conv_same', 'fold', 'unfold', 'frames_of', 'psnr', 'frames_tensor', 'restore_by_frame', 'window_index',
+           'restore_by_window', 'restore_by_chunk', 'stage_data', 'model_restorer', 'checkpoint_restorer_of',
+           'frame_restorers', 'fresh_restorer', 'restore_by_audio_window', 'audio_restorers', 'time_call',
+           'bench_model', 'bench_row', 'bench_preset', 'PerceptualLoss', 'perceptual_loss', 'weighted_total',
+           'gan_check', 'gan_g_loss', 'gan_d_loss', 'task_batch', 'optimise', 'optimise_logged', 'adversarial_step',
+           'WeightedLoss', 'stage_setup', 'finalize_loss_keys', 'check_clip', 'PriorModel', 'on_tsvqgan', 'meta_flops',
+           'torch_threads', 'flops_of', 'PriorTask', 'checkpoint_model', 'PixelTask', 'photometric_loss',
+           'FlowPixelTask', 'flow_clip_figures', 'PresetModel', 'preset_builders', 'prior_builders', 'preset_args',
+           'farneback_flow', 'grey_u8', 'clip_flows', 'next_flows', 'level_flows', 'register_loss', 'build_loss',
+           'window_plan', 'restore_by_plan', 'stage_ckpt', 'stage_runs', 'eval_cache', 'cached_table', 'metric_rows',
+           'score_runs', 'code_accuracy', 'check_prev_config']
 
 # %% ../nbs/23_adapters.ipynb #86c68582
 def config_where(cfg: dict, # a resolved config
@@ -359,7 +359,7 @@ def perceptual_loss(kind: str|bool='lpips-vgg', # a key of PERCEPTUAL_KINDS (Tru
                    '(python -m avface_nb.weights install) or set w_per: 0') from None
     return PerceptualLoss(net, kind, stride).requires_grad_(False).eval()
 
-# %% ../nbs/23_adapters.ipynb #5e365987
+# %% ../nbs/23_adapters.ipynb #518d5de0
 def weighted_total(w: dict, # term name -> weight
                    parts: dict, # term name -> scalar tensor (only the terms computed)
                    ) -> tuple[torch.Tensor, dict]:
@@ -381,8 +381,16 @@ def gan_d_loss(gan: str, disc: nn.Module, real: torch.Tensor, fake: torch.Tensor
     "The discriminator's loss on real frames and (detached) fake frames (clips are folded) in form `gan`."
     return GAN_LOSSES[gan][0](disc(frames_of(real)), disc(frames_of(fake).detach()))
 
+STREAM_SETTINGS = {  # a data stream -> the settings that make `ClipWindows` yield it (its defaults ask for none)
+    'lq': 'data.degrade (a degradation preset)', 'hog': 'data.hog: true (with data.degrade)', 'mfcc': 'data.audio: true',
+    'mfcc_neg': 'data.interference (with data.audio)', 'lm': 'data.landmarks: true', 'parse': 'data.parsing: true'}
+
 def task_batch(task: Task, batch: dict, *keys) -> list[torch.Tensor]:
-    "The batch's tensors `keys` on the task's device (non-blocking copies)."
+    "The batch's tensors `keys` on the task's device (non-blocking copies); a stream the data does not carry is an error naming the setting."
+    missing = [k for k in keys if batch.get(k) is None]
+    if missing:
+        raise InputError(config_where(task.cfg), f"stage {task.name!r} reads {', '.join(missing)}, which its data windows do not carry: "
+                         f"set {'; '.join(STREAM_SETTINGS.get(k, k) for k in missing)} (the engine asks for no stream by default)")
     return [batch[k].to(task.device, non_blocking=True) for k in keys]
 
 def optimise(task: Task, opt: str, # the task and the name of one of its optimisers
