@@ -14,11 +14,11 @@ from . import registry
 
 # %% auto #0
 __all__ = ['RUN_LOG_ENV', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run',
-           'log_used_runs', 'file_digest', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs',
-           'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs',
-           'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs',
-           'sync_gate', 'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn',
-           'training_curves', 'paper_table']
+           'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan',
+           'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set',
+           'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs', 'sync_gate',
+           'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
+           'paper_table']
 
 # %% ../nbs/51_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -91,16 +91,9 @@ def log_used_runs(res: dict, # `train`'s result: {stage: {'path': checkpoint, ..
         for v in res.values():
             if isinstance(v, dict) and v.get('path'): f.write(f"{Path(v['path']).resolve()}\n")
 
-def file_digest(path, n: int=16) -> str:
-    "The first `n` hex digits of a file's SHA-256."
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()[:n]
-
 def used_runs(log) -> dict[str, str]:
-    "The checkpoints listed in a run log (`log_used_runs`), each once, in order: path as the reader sees it (`rel`) -> `file_digest`."
+    "The checkpoints listed in a run log (`log_used_runs`), each once, in order: path as the reader sees it (`rel`) -> `evaluate.file_digest`."
+    from avface_nb.evaluate import file_digest
     log = Path(log)
     if not log.exists(): return {}
     out = {}
