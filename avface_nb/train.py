@@ -19,11 +19,11 @@ from .data import ClipWindows, make_loader, batches_per_epoch, toy_corpus, windo
 from .registry import TASKS, register_task, load_all, code_digest, model_from_checkpoint, get as get_method
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'default_stages', 'deep_merge', 'parse_value',
-           'set_key', 'load_yaml', 'resolve_config', 'stage_config', 'config_dir', 'method_configs', 'find_config',
-           'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'Task', 'model_section',
-           'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist', 'lr_at',
-           'stale_reasons', 'run_stage', 'train', 'stage_figures', 'cli']
+__all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'RECORD', 'default_stages', 'deep_merge',
+           'parse_value', 'set_key', 'load_yaml', 'resolve_config', 'stage_config', 'config_dir', 'method_configs',
+           'find_config', 'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'Task',
+           'model_section', 'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist',
+           'lr_at', 'stale_reasons', 'read_record', 'write_record', 'run_stage', 'train', 'stage_figures', 'cli']
 
 # %% ../nbs/15_train.ipynb #555cf15f
 DEFAULTS = dict(
@@ -242,6 +242,7 @@ class Task:
     version: int = 1               # bump to retrain cached runs of this task
     find_unused: bool = False      # DDP find_unused_parameters
     total: int = 0                 # the stage's steps (set by `run_stage` before the first step)
+    train_only: tuple = ('disc',)  # modules final.pt leaves out (discriminators: only training reads them; last.pt keeps them)
 
     def __init__(self, cfg: dict, # resolved config
                  scfg: dict, # `stage_config(cfg, stage)`
@@ -478,14 +479,40 @@ def stale_reasons(ck: dict, # a stage's final checkpoint (its header is enough)
     if total is not None and ck.get('step') != total: why.append(f"steps {ck.get('step')} -> {total}")
     return why or ['stage hash']
 
+RECORD = 'final.json'   # beside final.pt: what a finished stage was (committed; the weights themselves need not be)
+
+def read_record(d) -> dict:
+    "A stage folder's record (`write_record`), or {} when there is none."
+    p = Path(d) / RECORD
+    return json.loads(p.read_text()) if p.exists() else {}
+
+def write_record(d, # the stage folder holding a new final.pt
+                 kind: str, scfg: dict, dist: Dist|None=None):
+    "Write final.json: the stage's hash and steps, its weights digest (as later stages compute it), the file's digest and size, time and hardware."
+    final = Path(d) / 'final.pt'
+    ck = load_checkpoint(final, expect_kind=kind)
+    h = hashlib.sha256()
+    with open(final, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    dev = (dist.device.type if dist else 'cpu')
+    rec = dict(stage=ck.get('stage'), kind=kind, stage_hash=ck['stage_hash'], step=ck['step'], total=ck.get('total'),
+               weights=weights_digest(ck), file=h.hexdigest()[:16], bytes=final.stat().st_size,
+               seconds=round(float(ck.get('seconds', 0.)), 1), device=dev, world=ck.get('world', 1),
+               threads=torch.get_num_threads() if dev == 'cpu' else None, batch=scfg.get('batch'),
+               frames=(scfg.get('data') or {}).get('frames'), torch=str(torch.__version__))
+    with atomic_output(Path(d) / RECORD) as tmp: tmp.write_text(json.dumps(rec, indent=1) + '\n')
+    return rec
+
 def run_stage(cfg: dict, # resolved config
               stage: str, # stage name (a key of cfg['train'])
               out, # the run folder; the stage writes out/<stage>/
               prev: dict, # earlier stages' results: name -> {'path', 'hash', 'kind'}
-              resume: bool=False, # continue from out/<stage>/last.pt when present
+              resume: bool|str=False, # continue from out/<stage>/last.pt when present; 'auto': only when last.pt is this configuration's, else start again
               stop_at: int|None=None, # stop (with a checkpoint) after this step, as an interruption would
               progress: bool=True, dist: Dist|None=None,
+              need_weights: bool=True, # a recorded stage (record, no final.pt here) is trained again only when this is true
               dry_run: bool=False, # only say whether the stage is up to date, stale or missing (nothing is trained or written)
+              before=None, # called as before(stage, scfg, total, start_step) just before training; False: the stage is deferred
               ) -> dict:
     "Train one stage (or skip it when its final checkpoint matches); returns {'path', 'hash', 'kind', 'status', ...}."
     dist = dist or Dist(cfg['train']['device'])
@@ -496,7 +523,8 @@ def run_stage(cfg: dict, # resolved config
         ck = load_checkpoint(scfg['ckpt'], expect_kind=kind)
         return dict(path=str(scfg['ckpt']), hash=ck['stage_hash'], kind=kind, status='given', step=ck['step'])
     prev = {k: dict(path=str(v['path']), hash=v['hash'], kind=v.get('kind'),              # the weights each earlier stage holds now
-                    weights=weights_digest(load_checkpoint(v['path'], expect_kind=v.get('kind')))) for k, v in prev.items()}
+                    weights=v.get('weights') or weights_digest(load_checkpoint(v['path'], expect_kind=v.get('kind'))))
+            for k, v in prev.items()}                                       # (a recorded stage's digest comes from its record)
     sig = cls.signature(cfg, scfg); sig['prev'] = {k: dict(hash=v['hash'], weights=v['weights']) for k, v in prev.items()}
     h = config_hash(sig)
     d = Path(out) / stage
@@ -509,6 +537,11 @@ def run_stage(cfg: dict, # resolved config
     if nb == 0: raise InputError(ds.root, f"split {ds.split!r} has {len(ds)} windows, fewer than one batch of {scfg['batch']}")
     total = int(scfg['steps']) if scfg['steps'] is not None else int(scfg['epochs']) * nb
     why = ['no final.pt']
+    rec = read_record(d)
+    if not final.exists() and rec.get('stage_hash') == h and rec.get('step') == total:   # trained before; its final is not here
+        if dry_run or not need_weights:
+            return dict(path=str(final), hash=h, kind=kind, status='recorded', step=total, weights=rec.get('weights'), record=rec)
+        why = ['recorded, but its final.pt is not on this machine and a later stage needs its weights']
     if final.exists():
         ck = load_checkpoint(final, expect_kind=kind, attach=False)      # its header: frozen parts of a stale stage may no longer fit
         if ck.get('stage_hash') == h and ck.get('step') == total:
@@ -519,6 +552,15 @@ def run_stage(cfg: dict, # resolved config
         if dist.main and progress and not dry_run:
             print(f"{stage}: {final} is stale (hash {ck.get('stage_hash')}, now {h}; {', '.join(why)}): training again", file=sys.stderr)
     if dry_run: return dict(path=str(final), hash=h, kind=kind, status='stale' if final.exists() else 'missing', why=why, step=0)
+    start = 0
+    if resume and last.exists():
+        lk = load_checkpoint(last, expect_kind=kind, attach=False)
+        if lk.get('stage_hash') == h: start = int(lk['step'])
+        elif resume == 'auto':
+            if dist.main and progress: print(f"{stage}: {last} belongs to another configuration (hash {lk.get('stage_hash')}): starting again", file=sys.stderr)
+            resume = False
+    if before is not None and before(stage, scfg, total, start) is False:
+        return dict(path=str(final), hash=h, kind=kind, status='deferred', why=why, step=start)
     seed_everything(seed)
     task = cls(cfg, scfg, dist.device, prev)
     task.total = total                                                      # the stage's length (schedules inside a step)
@@ -546,7 +588,9 @@ def run_stage(cfg: dict, # resolved config
         same = dist.check_same(task.modules) if dist.on else None     # every rank takes part in the check
         if not dist.main: return
         st, fin = task.state(), path.name == 'final.pt'
-        if fin: st.pop('optims')                                    # final.pt is for inference and the cache; last.pt resumes
+        if fin:                                                     # final.pt is for inference and the cache; last.pt resumes
+            st.pop('optims')
+            for n in task.train_only: st['modules'].pop(n, None)
         ck = dict(base, **st, rng=rng_state(), step=step, epoch=epoch, pos=pos, ddp_params_equal=same,
                   seconds=t_prev + time.time() - t0, codebook=task.codebook(), extra=plain(task.extra_state()),
                   last=plain(logs), final=fin)
@@ -580,30 +624,41 @@ def run_stage(cfg: dict, # resolved config
         if logf: logf.close()
     if step >= total:
         checkpoint(final, logs)
+        if dist.main: write_record(d, kind, scfg, dist)
     dist.barrier()
-    return dict(path=str(final if step >= total else last), hash=h, kind=kind, status='trained' if step >= total else 'stopped',
-                step=step, seconds=time.time() - t0, last=logs)
+    out = dict(path=str(final if step >= total else last), hash=h, kind=kind, status='trained' if step >= total else 'stopped',
+               step=step, seconds=time.time() - t0, last=logs)
+    if step >= total and rec.get('stage_hash') == h and rec.get('weights') and read_record(d).get('weights') != rec['weights']:
+        warnings.warn(f"{stage}: retrained to the recorded hash {h}, but its weights digest differs from the record's "
+                      f"({read_record(d).get('weights')} vs {rec['weights']}): this machine does not reproduce it bit for bit")
+    return out
 
 def train(cfg: dict, # resolved config (`load_config`)
           out=None, # run folder (default runs/<name>)
           resume: bool=False, stop_at: int|None=None, progress: bool=True,
           dry_run: bool=False, # report each stage as up to date, stale or missing instead of training
+          before=None, # `run_stage`'s hook: before(stage, scfg, total, start_step) -> False defers the stage (and the later ones)
           ) -> dict:
     "Run the config's stages in order; returns {stage: result of `run_stage`}."
     if cfg['train'].get('threads'): torch.set_num_threads(int(cfg['train']['threads']))
     dist = Dist(cfg['train']['device'])
     out = Path(out or cfg.get('out') or Path('runs') / (cfg.get('name') or 'run'))
-    done = {}
+    stages = cfg['train']['stages']
     try:
-        for st in cfg['train']['stages']:
+        if not dry_run:                                                     # recorded stages (no final.pt here) are trained again
+            plan = train(cfg, out, progress=False, dry_run=True)            # only when a later stage must train on their weights
+            need = {st: any(plan[s]['status'] in ('stale', 'missing') for s in stages[i + 1:]) for i, st in enumerate(stages)}
+        done = {}
+        for st in stages:
             if dry_run and any(r['status'] in ('stale', 'missing') for r in done.values()):   # it will stand on other weights
                 done[st] = dict(path=str(out / st / 'final.pt'), status='stale' if (out / st / 'final.pt').exists() else 'missing',
                                 why=['an earlier stage trains again'], step=0)
                 continue
-            r = run_stage(cfg, st, out, {k: dict(path=v['path'], hash=v['hash'], kind=v['kind']) for k, v in done.items()},
-                          resume, stop_at, progress, dist, dry_run)
+            prev = {k: dict(path=v['path'], hash=v['hash'], kind=v['kind'], weights=v.get('weights')) for k, v in done.items()}
+            r = run_stage(cfg, st, out, prev, resume=resume, stop_at=stop_at, progress=progress, dist=dist, dry_run=dry_run,
+                          need_weights=True if dry_run else need[st], before=before)
             done[st] = r
-            if r['status'] == 'stopped': break
+            if r['status'] in ('stopped', 'deferred'): break
     finally: dist.close()
     return done
 
