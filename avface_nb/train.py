@@ -520,6 +520,9 @@ def run_stage(cfg: dict, # resolved config
     load_all(); cls = TASKS[scfg['task']]
     kind = cls.kind or cls.name
     if scfg['ckpt']:                                                        # an existing checkpoint stands for this stage
+        rec = read_record(Path(scfg['ckpt']).parent)
+        if not Path(scfg['ckpt']).exists() and rec.get('kind') == kind and (dry_run or not need_weights):   # a recorded final
+            return dict(path=str(scfg['ckpt']), hash=rec['stage_hash'], kind=kind, status='given', step=rec['step'], weights=rec['weights'])
         ck = load_checkpoint(scfg['ckpt'], expect_kind=kind)
         return dict(path=str(scfg['ckpt']), hash=ck['stage_hash'], kind=kind, status='given', step=ck['step'])
     prev = {k: dict(path=str(v['path']), hash=v['hash'], kind=v.get('kind'),              # the weights each earlier stage holds now
@@ -638,6 +641,7 @@ def train(cfg: dict, # resolved config (`load_config`)
           resume: bool=False, stop_at: int|None=None, progress: bool=True,
           dry_run: bool=False, # report each stage as up to date, stale or missing instead of training
           before=None, # `run_stage`'s hook: before(stage, scfg, total, start_step) -> False defers the stage (and the later ones)
+          need_last: bool=False, # the last stage's weights are needed here (a recorded last stage without final.pt trains again)
           ) -> dict:
     "Run the config's stages in order; returns {stage: result of `run_stage`}."
     if cfg['train'].get('threads'): torch.set_num_threads(int(cfg['train']['threads']))
@@ -648,6 +652,9 @@ def train(cfg: dict, # resolved config (`load_config`)
         if not dry_run:                                                     # recorded stages (no final.pt here) are trained again
             plan = train(cfg, out, progress=False, dry_run=True)            # only when a later stage must train on their weights
             need = {st: any(plan[s]['status'] in ('stale', 'missing') for s in stages[i + 1:]) for i, st in enumerate(stages)}
+            need[stages[-1]] = need[stages[-1]] or need_last
+            for i, st in enumerate(stages[:-1]):                            # a needed stage needs the weights of those before it
+                if need[stages[-1]]: need[st] = True
         done = {}
         for st in stages:
             if dry_run and any(r['status'] in ('stale', 'missing') for r in done.values()):   # it will stand on other weights
