@@ -13,12 +13,13 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['RUN_LOG_ENV', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run',
-           'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'load_plan',
-           'plan_entries', 'plan_runs', 'plan_jobs', 'train_plan', 'cli', 'run_labels', 'report_runs', 'load_test_set',
-           'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs', 'sync_gate',
-           'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
-           'paper_table']
+__all__ = ['RUN_LOG_ENV', 'DONE', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run',
+           'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'stage_plan',
+           'done_stage', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'step_seconds', 'stage_cost',
+           'deadline_hook', 'run_state', 'train_plan', 'runs_summary', 'summary_line', 'cli', 'run_labels',
+           'report_runs', 'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods',
+           'real_clip_inputs', 'sync_gate', 'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt',
+           'landmarks_fn', 'training_curves', 'paper_table']
 
 # %% ../nbs/51_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -68,16 +69,23 @@ def train_run(config: str, # config file (e.g. configs/x.yaml, read at `scale`) 
               sets=(), # extra overrides 'key.sub=value'
               progress: bool=False,
               device: str|None=None, # 'cpu', 'cuda', 'auto' (default: the config's)
+              resume='auto', # continue an interrupted stage from its last.pt when that is this configuration's (`train`)
+              dry_run: bool=False, # only say what each stage is: up to date, recorded, stale or missing (with its cost)
+              before=None, # `train`'s hook before a stage trains (e.g. a deadline); False defers it
+              need_last: bool=False, # the last stage's weights are needed (a recorded final that is not here trains again)
               ) -> dict:
-    "Train (or reuse) a run; returns {stage: {'path', 'status', ...}}."
-    from avface_nb.train import load_config, train
+    "Train (or reuse) a run; returns {stage: {'path', 'status', ...}} (a dry run adds each stage's task, steps, batch and frames)."
+    from avface_nb.train import load_config, train, stage_config
     root = repo_root()
     cfgp = Path(config) if str(config).endswith('.yaml') else config_path(config, scale)
     cfgp = cfgp if cfgp.is_absolute() else root/cfgp
     sets = [f'data.root={corpus}', *sets] + ([f'train.device={device}'] if device else [])
     cfg = load_config(cfgp, sets=sets, scale=scale)
-    res = train(cfg, out=root/'runs'/scale/name, progress=progress)
-    log_used_runs(res)
+    res = train(cfg, out=root/'runs'/scale/name, progress=progress, resume=resume, dry_run=dry_run, before=before, need_last=need_last)
+    for st, r in res.items():
+        sc = stage_config(cfg, st)
+        r.update(run=name, task=sc['task'], steps=sc['steps'], batch=sc['batch'], frames=(sc.get('data') or {}).get('frames'))
+    if not dry_run: log_used_runs(res)
     return res
 
 RUN_LOG_ENV = 'AVFACE_RUN_LOG'   # the report runner sets it: every checkpoint a report's runs hand over is listed in that file
@@ -138,21 +146,58 @@ def method_runs(method: str, # a registered method
                 progress: bool=False, device: str|None=None,
                 run_prefix: str='', # an extra prefix of the method's runs only (shared stages keep `prefix`)
                 stage_seed: int|None=None, # seed of the shared earlier stages (None: each run's own seed)
+                dry_run: bool=False, # train nothing; `status` receives what each stage is
+                before=None, # `train`'s hook before a stage trains (a deadline)
+                status: list|None=None, # receives one {run, stages: {stage: result}} per run (shared stages included)
                 ) -> dict[tuple, Path]:
-    "Train (or reuse) a method's ablation rows at several seeds; returns {(ablation, seed): final checkpoint}."
+    "Train (or reuse) a method's ablation rows at several seeds; returns {(ablation, seed): final checkpoint} (a recorded final may be absent here)."
     spec = registry.get(method)
-    out = {}
+    out, status = {}, status if status is not None else []
     for seed in seeds:
         s1 = seed if stage_seed is None else int(stage_seed)
         for a in ablations:
-            given = []
+            given, shared = [], []
             for st, name, ss in shared_stages(spec, a, prefix, s1, sets):   # shared earlier stages, from their own config
-                r = train_run(st, scale, corpus, name, ss, progress, device)
-                given.append(f'train.{st}.ckpt={final_ckpt(r, st)}')
-            r = train_run(method, scale, corpus, run_name(method, a, seed, prefix + run_prefix),
-                          [f'train.seed={seed}', *given, *spec.ablation(a), *sets], progress, device)
-            out[(a, seed)] = final_ckpt(r, spec.stages[-1])
+                r = train_run(st, scale, corpus, name, ss, progress, device, dry_run=True)
+                shared.append((st, name, ss, r)); given.append(f'train.{st}.ckpt={final_ckpt(r, st)}')
+            mname, msets = run_name(method, a, seed, prefix + run_prefix), [f'train.seed={seed}', *given, *spec.ablation(a), *sets]
+            todo = [st for st, _, _, r in shared if not done_stage(r[st])]
+            if todo:                                                        # its stage stands on weights that are trained first
+                mine = {st: dict(r[st], status='given') for st, _, _, r in shared}
+                for st, info in stage_plan(method, scale, corpus, msets).items():
+                    if st in mine: continue
+                    mine[st] = dict(info, run=mname, status='stale' if (repo_root()/'runs'/scale/mname/st/'final.pt').exists() else 'missing',
+                                    why=[f'the shared stage {todo[0]} trains first'])
+            else: mine = train_run(method, scale, corpus, mname, msets, progress, device, dry_run=True)
+            if not dry_run and not all(done_stage(r) for r in mine.values()):
+                for st, name, ss, r in shared:                                 # the shared stages' weights must be here now
+                    r2 = train_run(st, scale, corpus, name, ss, progress, device, before=before, need_last=True)
+                    shared[shared.index((st, name, ss, r))] = (st, name, ss, r2)
+                if all(done_stage(r[st]) for st, _, _, r in shared):
+                    mine = train_run(method, scale, corpus, mname, msets, progress, device, before=before)
+                else: mine = {st: dict(status='deferred', why=['a shared stage was deferred']) for st in spec.stages}
+            for st, name, ss, r in shared: status.append(dict(run=name, stages=r))
+            status.append(dict(run=mname, stages=mine))
+            out[(a, seed)] = Path(repo_root()/'runs'/scale/mname/spec.stages[-1]/'final.pt') if 'path' not in mine[spec.stages[-1]] \
+                             else final_ckpt(mine, spec.stages[-1])
     return out
+
+def stage_plan(config: str, scale: str, corpus, sets=()) -> dict[str, dict]:
+    "Each stage's task, steps, batch and frames per window in a run's resolved config (what it would train; nothing is read from checkpoints)."
+    from avface_nb.train import load_config, stage_config
+    cfgp = Path(config) if str(config).endswith('.yaml') else config_path(config, scale)
+    cfg = load_config(cfgp if cfgp.is_absolute() else repo_root()/cfgp, sets=[f'data.root={corpus}', *sets], scale=scale)
+    out = {}
+    for st in cfg['train']['stages']:
+        sc = stage_config(cfg, st)
+        out[st] = dict(task=sc['task'], steps=sc['steps'], batch=sc['batch'], frames=(sc.get('data') or {}).get('frames'))
+    return out
+
+DONE = ('up to date', 'skipped', 'recorded', 'given', 'trained')   # stage statuses that need no training
+
+def done_stage(r: dict) -> bool:
+    "Whether a stage result (`train`'s) needs no more training."
+    return r.get('status') in DONE
 
 # %% ../nbs/51_experiments.ipynb #def15b3d
 def load_plan(path=None) -> dict:
@@ -206,7 +251,7 @@ def plan_runs(report: str, params: dict, progress: bool=False, device: str|None=
     return out
 
 def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, list]:
-    "The distinct training jobs of the reports' plans: (shared earlier stages, method runs), each a dict of `method_runs` arguments."
+    "The distinct training jobs of the reports' plans: (shared earlier stages, method runs), each a dict of `method_runs` arguments; one job per run folder."
     plan = plan if plan is not None else load_plan()
     params = load_params(scale)
     shared, runs = {}, {}
@@ -218,56 +263,156 @@ def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, lis
             for s in e['seeds']:
                 s1 = s if e['stage_seed'] is None else int(e['stage_seed'])
                 for st, name, ss in shared_stages(spec, e['ablation'], e['prefix'], s1, e['sets']):
-                    shared[(e['data'], name, tuple(ss))] = dict(stage=st, name=name, seed=s1, data=e['data'], prefix=e['prefix'], sets=ss)
-                key = (e['data'], e['prefix'] + e['run_prefix'], e['method'], e['ablation'], s, tuple(e['sets']))
-                runs[key] = dict(method=e['method'], ablation=e['ablation'], seed=s, data=e['data'], prefix=e['prefix'],
-                                 run_prefix=e['run_prefix'], sets=e['sets'], stage_seed=e['stage_seed'])
-    return list(shared.values()), list(runs.values())
+                    shared.setdefault((e['data'], name), []).append(dict(stage=st, name=name, seed=s1, data=e['data'], prefix=e['prefix'], sets=ss))
+                name = run_name(e['method'], e['ablation'], s, e['prefix'] + e['run_prefix'])
+                runs.setdefault((e['data'], name), []).append(dict(method=e['method'], ablation=e['ablation'], seed=s, data=e['data'],
+                                                                   prefix=e['prefix'], run_prefix=e['run_prefix'], sets=e['sets'],
+                                                                   stage_seed=e['stage_seed'], name=name))
+    return [_one_job(scale, v, True) for v in shared.values()], [_one_job(scale, v, False) for v in runs.values()]
+
+def _one_job(scale: str, js: list[dict], shared: bool) -> dict:
+    "The one job of a run folder that several plan entries ask for: the same settings, or settings that give the same stage hashes."
+    distinct = list({json.dumps(j, sort_keys=True): j for j in js}.values())
+    if len(distinct) == 1: return distinct[0]
+    def hashes(j):
+        corpus = ensure_corpus(scale, j['data'])
+        if shared: r = train_run(j['stage'], scale, corpus, j['name'], j['sets'], dry_run=True)
+        else:
+            st = []; method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], run_prefix=j['run_prefix'],
+                                 stage_seed=j['stage_seed'], dry_run=True, status=st)
+            r = st[-1]['stages']
+        return {k: v.get('hash') for k, v in r.items()}
+    hs = [hashes(j) for j in distinct]
+    if any(h != hs[0] for h in hs[1:]):
+        raise InputError('reports/plan.yaml', f"run folder {distinct[0]['name']} is asked for with settings that train different things: "
+                                             + ' | '.join(' '.join(j['sets']) for j in distinct))
+    return distinct[0]
+
+def step_seconds(scale: str) -> dict:
+    "Measured 1-process seconds per step at a scale, from the stage records and logs under runs/<scale>: (task, batch, frames) -> s/step, and task -> s per frame seen."
+    import statistics
+    from avface_nb.train import read_record, stage_config
+    exact, per_frame = {}, {}
+    for d in sorted((repo_root()/'runs'/scale).glob('*/*/')):
+        rec, cp, lp = read_record(d), d/'config.yaml', d/'log.jsonl'
+        if not cp.exists(): continue
+        try:
+            cfg = yaml.safe_load(cp.read_text()); sc = stage_config(cfg, cfg.get('stage') or d.name)
+            if rec.get('seconds') and rec.get('step'): secs, steps = rec['seconds'], rec['step']
+            else:
+                lines = [l for l in lp.read_text().splitlines() if l.strip()] if lp.exists() else []
+                if not lines: continue
+                last = json.loads(lines[-1]); secs, steps = last['seconds'], last['step']
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError): continue
+        if not steps or not secs or (rec.get('device') or 'cpu') != 'cpu': continue
+        b, f = int(sc['batch']), int((sc.get('data') or {}).get('frames') or 1)
+        exact.setdefault((sc['task'], b, f), []).append(secs / steps); per_frame.setdefault(sc['task'], []).append(secs / steps / (b * f))
+    return dict(exact={k: statistics.median(v) for k, v in exact.items()}, per_frame={k: statistics.median(v) for k, v in per_frame.items()})
+
+def stage_cost(r: dict, speeds: dict) -> float|None:
+    "Estimated CPU seconds (one process) a stage result (`train_run`'s) still needs: its remaining steps at the measured speed; None when never measured."
+    if done_stage(r): return 0.
+    if not r.get('steps') or not r.get('task'): return None
+    left = int(r['steps']) - int(r.get('step') or 0)
+    b, f = int(r['batch']), int(r.get('frames') or 1)
+    sp = speeds['exact'].get((r['task'], b, f))
+    if sp is None and r['task'] in speeds['per_frame']: sp = speeds['per_frame'][r['task']] * b * f
+    return None if sp is None else left * sp
+
+def deadline_hook(deadline: float|None, # a time.time() by which every started stage must end (None: no limit)
+                  speeds: dict, log=print):
+    "`train`'s `before` hook for a deadline: a stage is started only when its remaining steps at the measured speed end before it."
+    import time
+    if deadline is None: return None
+    def before(stage, scfg, total, start):
+        r = dict(task=scfg['task'], steps=total, step=start, batch=scfg['batch'], frames=(scfg.get('data') or {}).get('frames'))
+        est = stage_cost(r, speeds)
+        if est is not None and time.time() + est > deadline:
+            log(f'{stage}: deferred ({est / 60:.0f} CPU-min left to train, {max(0., deadline - time.time()) / 60:.0f} min to the deadline)')
+            return False
+        return True
+    return before
 
 def _job(args):
-    "One training job in its own process (`train_plan`'s pool)."
-    kind, scale, device, threads, j = args
+    "One training job in its own process (`train_plan`'s pool); returns its runs' stage results."
+    kind, scale, device, threads, j, dry_run, deadline = args
     import torch
     if threads: torch.set_num_threads(threads)
     corpus = ensure_corpus(scale, j['data'])
+    before = None if dry_run else deadline_hook(deadline, step_seconds(scale), lambda m: print(f"{j['name']}: {m}", file=sys.stderr))
     if kind == 'shared':
-        r = train_run(j['stage'], scale, corpus, j['name'], j['sets'], False, device)
-        return {k: v['status'] for k, v in r.items()}
-    r = method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'],
-                    j.get('stage_seed'))
-    return {str(k): str(v) for k, v in r.items()}
+        r = train_run(j['stage'], scale, corpus, j['name'], j['sets'], False, device, dry_run=dry_run, before=before)
+        return [dict(run=j['name'], stages=r)]
+    st = []
+    method_runs(j['method'], scale, corpus, [j['ablation']], [j['seed']], j['prefix'], j['sets'], False, device, j['run_prefix'],
+                j.get('stage_seed'), dry_run=dry_run, before=before, status=st)
+    return [x for x in st if x['run'] == j['name']]
+
+def run_state(stages: dict) -> str:
+    "A run's state from its stages: 'recorded' (every stage up to date or recorded), 'deferred', 'stale' (a final of other settings is here) or 'missing'."
+    sts = [r.get('status') for r in stages.values()]
+    if all(s in DONE for s in sts): return 'recorded'
+    if 'deferred' in sts: return 'deferred'
+    return 'stale' if 'stale' in sts else 'missing'
 
 def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=True,
                jobs: int=1, # processes training at once (e.g. 8 on a GPU machine; 1 on 2 CPU cores)
                threads: int|None=None, # torch threads per process
-               ) -> dict:
-    "Train every run the reports need at a scale: first the shared earlier stages, then every method run (`jobs` at a time)."
+               dry_run: bool=False, # train nothing: say what each run is and what it would cost
+               deadline: float|None=None, # minutes from now: no stage starts that cannot end by then (measured s/step)
+               ) -> list[dict]:
+    "Train every run the reports need at a scale (first the shared earlier stages, then every method run, `jobs` at a time); returns one {run, stages} per run."
+    import time
+    from tqdm.auto import tqdm
     plan = load_plan()
     shared, runs = plan_jobs(scale, reports, plan)
     for d in {j['data'] for j in shared + runs}: ensure_corpus(scale, d)
-    done = {}
-    if jobs <= 1:
+    until = None if deadline is None else time.time() + 60 * float(deadline)
+    out = []
+    if jobs <= 1 or dry_run:
         for kind, js in (('shared', shared), ('run', runs)):
-            for j in js: done[json.dumps(j, sort_keys=True)] = _job((kind, scale, device, threads, j))
-        return done
+            for j in tqdm(js, desc=f'{kind} runs' + (' (dry run)' if dry_run else ''), disable=not progress, leave=False):
+                out += _job((kind, scale, device, threads, j, dry_run, until))
+        return out
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
-    from tqdm.auto import tqdm
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as ex:
         for kind, js in (('shared', shared), ('run', runs)):                    # phase 1 must finish before phase 2
-            futs = {ex.submit(_job, (kind, scale, device, threads, j)): j for j in js}
+            futs = [ex.submit(_job, (kind, scale, device, threads, j, False, until)) for j in js]
             for f in tqdm(futs, desc=f'{kind} runs', disable=not progress):
-                done[json.dumps(futs[f], sort_keys=True)] = f.result()
-    return done
+                out += f.result()
+    return out
+
+def runs_summary(res: list[dict], scale: str, speeds: dict|None=None) -> pd.DataFrame:
+    "One row per run folder of `train_plan`'s result: state, the stages still to train, and their estimated CPU-minutes (`speeds`: `step_seconds(scale)`)."
+    speeds, rows = speeds or step_seconds(scale), {}
+    for x in res:
+        todo = {st: r for st, r in x['stages'].items() if not done_stage(r)}
+        cost = [stage_cost(r, speeds) for r in todo.values()]
+        rows[x['run']] = dict(run=x['run'], state=run_state(x['stages']), train=', '.join(todo) or '-',
+                              cpu_min=None if any(c is None for c in cost) else round(sum(cost) / 60, 1),
+                              why='; '.join(f"{st}: {', '.join(r.get('why') or [])}" for st, r in todo.items() if r.get('why')))
+    return pd.DataFrame(list(rows.values()), columns=['run', 'state', 'train', 'cpu_min', 'why'])
+
+def summary_line(df: pd.DataFrame) -> str:
+    "The last line of `avface runs --dry-run`: runs per state and the CPU-minutes still to train."
+    n = df['state'].value_counts().to_dict()
+    unknown = int(df.loc[df['state'] != 'recorded', 'cpu_min'].isna().sum())
+    mins = float(df['cpu_min'].fillna(0).sum())
+    return (f"{len(df)} runs: {n.get('recorded', 0)} recorded, {n.get('stale', 0)} stale, {n.get('missing', 0)} missing"
+            + (f", {n['deferred']} deferred" if n.get('deferred') else '')
+            + f"; about {mins:.0f} CPU-minutes to train (one process each)" + (f'; {unknown} runs never measured' if unknown else ''))
 
 def cli(argv: list[str]|None=None) -> int:
-    "avface runs --scale S: train every run the reports need (resumable: finished stages are skipped)."
+    "avface runs --scale S: train every run the reports need (resumable: finished stages are skipped, interrupted ones continue)."
     p = argparse.ArgumentParser(prog='avface runs', description='Train every run the reports need at a scale (reports/plan.yaml).')
     p.add_argument('--scale', default='small'); p.add_argument('--device', help="'cpu', 'cuda' or 'auto'")
     p.add_argument('--reports', help='comma-separated subset of the plan\'s reports')
     p.add_argument('--jobs', type=int, default=1, help='training processes at once (default 1)')
     p.add_argument('--threads', type=int, help='torch threads per process')
     p.add_argument('--list', action='store_true', help='print the jobs and exit')
+    p.add_argument('--dry-run', action='store_true', help='list every run as recorded / stale / missing with its estimated CPU-minutes; train nothing')
+    p.add_argument('--deadline', type=float, metavar='MINUTES', help='start no stage that cannot finish within MINUTES (from the measured s/step)')
     p.add_argument('--no-progress', action='store_true')
     a = p.parse_args(argv)
     reports = a.reports.split(',') if a.reports else None
@@ -276,8 +421,11 @@ def cli(argv: list[str]|None=None) -> int:
         for j in sh: print('shared', json.dumps(j))
         for j in rs: print('run   ', json.dumps(j))
         return 0
-    res = train_plan(a.scale, reports, a.device, not a.no_progress, a.jobs, a.threads)
-    print(f'{len(res)} jobs done (finished stages are skipped, so a second call trains nothing)')
+    res = train_plan(a.scale, reports, a.device, not a.no_progress, a.jobs, a.threads, dry_run=a.dry_run, deadline=a.deadline)
+    df = runs_summary(res, a.scale)
+    with pd.option_context('display.max_rows', None, 'display.width', 250, 'display.max_colwidth', 120):
+        print(df.to_string(index=False) if len(df) else '(no runs)')
+    print(summary_line(df))
     return 0
 
 # %% ../nbs/51_experiments.ipynb #763c22ff
