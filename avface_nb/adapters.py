@@ -840,13 +840,8 @@ def cached_table(make: Callable, # () -> a DataFrame (called on a cache miss onl
                  dtype=None, # `pd.read_csv` dtypes of a cached table
                  ) -> pd.DataFrame:
     "`make()`, cached as `<folder>/<first 20 hex digits of sha256(key)>.csv` (written atomically)."
-    from avface_nb.core import atomic_output
-    p = Path(folder) / f'{hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()[:20]}.csv'
-    if p.exists(): return pd.read_csv(p, dtype=dtype)
-    t = make()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(p) as tmp: t.to_csv(tmp, index=False)
-    return t
+    from avface_nb.evaluate import cached_rows                                      # also the committed rows (runs/<scale>/rows)
+    return cached_rows(folder, hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()[:20], make, dtype=dtype)
 
 def metric_rows(method: str, # the method's name in the rows
                 table: pd.DataFrame|None, # per-clip rows with clip, speaker and the metrics' columns (None: not measurable)

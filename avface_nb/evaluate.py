@@ -19,8 +19,8 @@ from .io import read_video
 import argparse, json
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'restorer_method', 'checkpoint_method', 'evaluate', 'summarise', 'means', 'file_digest',
-           'clips_digest', 'sync_key', 'evaluate_cached', 'cli']
+__all__ = ['EVAL_METRICS', 'ROWS_ENV', 'restorer_method', 'checkpoint_method', 'evaluate', 'summarise', 'means', 'file_digest',
+           'ckpt_digest', 'rows_stores', 'cached_rows', 'clips_digest', 'sync_key', 'evaluate_cached', 'cli']
 
 # %% ../nbs/20_evaluate.ipynb #6e953db3
 def restorer_method(R) -> Callable:
@@ -102,6 +102,47 @@ def file_digest(path, n: int=16) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()[:n]
 
+ROWS_ENV = 'AVFACE_ROWS'   # the report runner names the committed rows folder of its scale here (runs/<scale>/rows)
+
+def ckpt_digest(path) -> str:
+    "`file_digest` of a checkpoint, or, when the file is not on this machine, the digest its stage record (final.json beside it) gives."
+    p = Path(path)
+    if p.is_file(): return file_digest(p)
+    rec = p.parent/'final.json'
+    if p.name == 'final.pt' and rec.is_file():
+        d = json.loads(rec.read_text()).get('file')
+        if d: return d
+    raise InputError(p, 'no such checkpoint and no record of it (final.json): train it with `avface runs`')
+
+def rows_stores() -> list[Path]:
+    "The committed rows folders (runs/*/rows: evaluation rows are the record of a run), `$AVFACE_ROWS` first."
+    import os
+    from avface_nb.core import repo_root
+    env = os.environ.get(ROWS_ENV)
+    out = [Path(env)] if env else []
+    return out + [p for p in sorted((repo_root()/'runs').glob('*/rows')) if p not in out]
+
+def cached_rows(folder, # the working cache folder (e.g. <repo>/data/eval_cache, or a sub-folder of it)
+                key: str, # the rows' key (a file name without .csv)
+                make: Callable, # () -> DataFrame, called on a miss only
+                **read) -> pd.DataFrame:
+    "Rows cached as `<folder>/<key>.csv`, also read from the committed rows folders (`rows_stores`, the same sub-folder) and, when `$AVFACE_ROWS` is set, recorded there too."
+    import os
+    from avface_nb.core import repo_root, atomic_output
+    folder = Path(folder)
+    base = repo_root()/'data'/'eval_cache'
+    sub = folder.relative_to(base) if folder.is_relative_to(base) else None
+    places = [folder/f'{key}.csv'] + ([st/sub/f'{key}.csv' for st in rows_stores()] if sub is not None else [])
+    env = os.environ.get(ROWS_ENV)
+    rec = Path(env)/sub/f'{key}.csv' if env and sub is not None else None
+    hit = next((q for q in places if q.exists()), None)
+    df = pd.read_csv(hit, **read) if hit is not None else make()
+    for q in (places[0], rec):
+        if q is not None and not q.exists():
+            q.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(q) as tmp: df.to_csv(tmp, index=False)
+    return df
+
 def clips_digest(clips: list[dict], n: int=16) -> str:
     "Digest of a test set: clip ids, degraded and clean crops, MFCCs, preset and seed."
     h = hashlib.sha256()
@@ -144,19 +185,18 @@ def evaluate_cached(name: str, # the method's name in the rows
     lp = getattr(landmarks_fn, 'path', None)
     if lp is not None and Path(lp).is_file(): ld += ':' + file_digest(lp)             # a retrained detector is another key
     from avface_nb.registry import code_digest
-    parts = [file_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips), list(metrics), ld,
+    parts = [ckpt_digest(ckpt) if ckpt else 'fixed:' + name, clips_digest(clips), list(metrics), ld,
              code_digest(M.evaluate_pair), code_digest(restorer_method)]
     sk = sync_key(metrics, sync_expert)
     if sk: parts.append(sk)                                                           # keys without sync metrics are unchanged
     key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
-    p = Path(cache_dir or repo_root()/'data'/'eval_cache')/f'{key}.csv'
-    if p.exists():
-        df = pd.read_csv(p, keep_default_na=True)
-        df['method'], df['seed'] = name, seed
-        return df
-    df = evaluate({name: fn or checkpoint_method(ckpt)}, clips, metrics, landmarks_fn, seed, progress, sync_expert)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(p) as tmp: df.to_csv(tmp, index=False)
+    def make():
+        if ckpt and not Path(ckpt).is_file():
+            raise InputError(ckpt, 'is recorded (final.json) but not on this machine, and no recorded rows match this test set and code: '
+                                   'train it again with `avface runs` (the record says what it must reproduce)')
+        return evaluate({name: fn or checkpoint_method(ckpt)}, clips, metrics, landmarks_fn, seed, progress, sync_expert)
+    df = cached_rows(cache_dir or repo_root()/'data'/'eval_cache', key, make, keep_default_na=True)
+    df['method'], df['seed'] = name, seed
     return df
 
 # %% ../nbs/20_evaluate.ipynb #2d0af178
