@@ -101,13 +101,15 @@ def log_used_runs(res: dict, # `train`'s result: {stage: {'path': checkpoint, ..
 
 def used_runs(log) -> dict[str, str]:
     "The checkpoints listed in a run log (`log_used_runs`), each once, in order: path as the reader sees it (`rel`) -> `evaluate.file_digest`."
-    from avface_nb.evaluate import file_digest
+    from avface_nb.evaluate import ckpt_digest
     log = Path(log)
     if not log.exists(): return {}
     out = {}
     for line in log.read_text().splitlines():
         p = Path(line.strip())
-        if line.strip() and rel(p) not in out: out[rel(p)] = file_digest(p) if p.is_file() else 'missing'
+        if line.strip() and rel(p) not in out:
+            try: out[rel(p)] = ckpt_digest(p)                              # a recorded final not on this machine: its record's digest
+            except InputError: out[rel(p)] = 'missing'
     return out
 
 def final_ckpt(res: dict, stage: str) -> Path:

@@ -252,6 +252,7 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
     import papermill as pm
     from unittest import mock
     from avface_nb.experiments import RUN_LOG_ENV, used_runs
+    from avface_nb.evaluate import ROWS_ENV
     nb = reports_dir()/f'{name}.ipynb'
     if not nb.exists(): raise InputError(nb, f'no such report (have: {", ".join(report_list())})')
     state = tree_state()
@@ -263,7 +264,9 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
     log.unlink(missing_ok=True)
     with atomic_output(out_dir/f'.{name}.executed.ipynb') as tmp:
         try:
-            with mock.patch.dict(os.environ, {RUN_LOG_ENV: str(log.resolve())}):   # the kernel inherits it: plan_runs lists each checkpoint
+            env = {RUN_LOG_ENV: str(log.resolve())}                            # the kernel inherits it: plan_runs lists each checkpoint
+            if scale != 'smoke': env[ROWS_ENV] = str(repo_root()/'runs'/scale/'rows')   # and records the evaluation rows it scores
+            with mock.patch.dict(os.environ, env):
                 pm.execute_notebook(str(nb), str(tmp), parameters=p, kernel_name='python3', language='python', cwd=str(repo_root()),
                                     progress_bar=False, execution_timeout=timeout)
         except pm.PapermillExecutionError as e:
