@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_evaluate.ipynb #e698a073
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, os
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -19,8 +19,9 @@ from .io import read_video
 import argparse, json
 
 # %% auto #0
-__all__ = ['EVAL_METRICS', 'ROWS_ENV', 'restorer_method', 'checkpoint_method', 'evaluate', 'summarise', 'means', 'file_digest',
-           'ckpt_digest', 'rows_stores', 'cached_rows', 'clips_digest', 'sync_key', 'evaluate_cached', 'cli']
+__all__ = ['EVAL_METRICS', 'ROWS_ENV', 'VERIFY_ENV', 'VERIFY_TOL', 'restorer_method', 'checkpoint_method', 'evaluate',
+           'summarise', 'means', 'file_digest', 'ckpt_digest', 'rows_stores', 'cached_rows', 'clips_digest', 'sync_key',
+           'evaluate_cached', 'verify_rows', 'cli']
 
 # %% ../nbs/20_evaluate.ipynb #6e953db3
 def restorer_method(R) -> Callable:
@@ -103,6 +104,8 @@ def file_digest(path, n: int=16) -> str:
     return h.hexdigest()[:n]
 
 ROWS_ENV = 'AVFACE_ROWS'   # the report runner names the committed rows folder of its scale here (runs/<scale>/rows)
+VERIFY_ENV = 'AVFACE_VERIFY'   # N: every cached row set of a checkpoint on this machine is checked against N clips scored again
+VERIFY_TOL = (1e-3, 1e-3)      # |recorded - now| <= atol + rtol * |recorded| for each metric value of a checked clip
 
 def ckpt_digest(path) -> str:
     "`file_digest` of a checkpoint, or, when the file is not on this machine, the digest its stage record (final.json beside it) gives."
@@ -191,13 +194,35 @@ def evaluate_cached(name: str, # the method's name in the rows
     if sk: parts.append(sk)                                                           # keys without sync metrics are unchanged
     key = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:20]
     def make():
+        make.fresh = True
         if ckpt and not Path(ckpt).is_file():
             raise InputError(ckpt, 'is recorded (final.json) but not on this machine, and no recorded rows match this test set and code: '
                                    'train it again with `avface runs` (the record says what it must reproduce)')
         return evaluate({name: fn or checkpoint_method(ckpt)}, clips, metrics, landmarks_fn, seed, progress, sync_expert)
+    make.fresh = False
     df = cached_rows(cache_dir or repo_root()/'data'/'eval_cache', key, make, keep_default_na=True)
+    n = int(os.environ.get(VERIFY_ENV) or 0)
+    if n and ckpt and Path(ckpt).is_file() and not make.fresh:                # recorded rows of a checkpoint that is here: score again
+        verify_rows(df, evaluate({name: fn or checkpoint_method(ckpt)}, clips[:n], metrics, landmarks_fn, seed, False, sync_expert), ckpt)
     df['method'], df['seed'] = name, seed
     return df
+
+def verify_rows(recorded: pd.DataFrame, # cached rows of one method
+                now: pd.DataFrame, # the same method's rows scored again on some of the clips
+                what, # named in the error (the checkpoint)
+                tol=VERIFY_TOL) -> int:
+    "Check rows scored again against the recorded ones (clip and metric matched; both NaN agree); returns the values compared, raises `AvfaceError` naming the first that differs."
+    from avface_nb.core import AvfaceError
+    a = recorded.set_index(['clip', 'metric'])['value']; b = now.set_index(['clip', 'metric'])['value']
+    both = b.index.intersection(a.index)
+    if len(both) < len(b): raise AvfaceError(f'{what}: the recorded rows lack {len(b) - len(both)} of the rows scored again')
+    atol, rtol = tol
+    for k in both:
+        x, y = float(a[k]), float(b[k])
+        if (np.isnan(x) and np.isnan(y)) or x == y: continue
+        if np.isnan(x) or np.isnan(y) or abs(x - y) > atol + rtol * abs(x):
+            raise AvfaceError(f'{what}: clip {k[0]} {k[1]} was recorded as {x:.6g}, scored again {y:.6g} (tolerance {atol:g} + {rtol:g} x |recorded|)')
+    return len(both)
 
 # %% ../nbs/20_evaluate.ipynb #2d0af178
 def _jsonable(v):
