@@ -13,13 +13,14 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['RUN_LOG_ENV', 'DONE', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path', 'train_run',
-           'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs', 'stage_plan',
-           'done_stage', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'step_seconds', 'stage_cost',
-           'deadline_hook', 'run_state', 'train_plan', 'runs_summary', 'summary_line', 'cli', 'run_labels',
-           'report_runs', 'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods',
-           'real_clip_inputs', 'sync_gate', 'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt',
-           'landmarks_fn', 'training_curves', 'paper_table']
+__all__ = ['RUN_LOG_ENV', 'TRAIN_ENV', 'DONE', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path',
+           'train_run', 'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs',
+           'stage_plan', 'recorded_instead', 'log_stale', 'stale_runs', 'done_stage', 'load_plan', 'plan_entries',
+           'plan_runs', 'plan_jobs', 'step_seconds', 'stage_cost', 'deadline_hook', 'run_state', 'train_plan',
+           'runs_summary', 'summary_line', 'cli', 'run_labels', 'report_runs', 'load_test_set', 'score_runs',
+           'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs', 'sync_gate',
+           'score_real_restorations', 'run_budget', 'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves',
+           'paper_table']
 
 # %% ../nbs/51_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -106,6 +107,7 @@ def used_runs(log) -> dict[str, str]:
     if not log.exists(): return {}
     out = {}
     for line in log.read_text().splitlines():
+        if line.startswith('stale\t'): line = line.split('\t')[1]            # a stale checkpoint is also a used one
         p = Path(line.strip())
         if line.strip() and rel(p) not in out:
             try: out[rel(p)] = ckpt_digest(p)                              # a recorded final not on this machine: its record's digest
@@ -171,6 +173,8 @@ def method_runs(method: str, # a registered method
                     mine[st] = dict(info, run=mname, status='stale' if (repo_root()/'runs'/scale/mname/st/'final.pt').exists() else 'missing',
                                     why=[f'the shared stage {todo[0]} trains first'])
             else: mine = train_run(method, scale, corpus, mname, msets, progress, device, dry_run=True)
+            if not dry_run and not all(done_stage(r) for r in mine.values()) and os.environ.get(TRAIN_ENV) == 'no':
+                mine = recorded_instead(scale, mname, spec.stages, mine)        # reuse what is here, said to be stale
             if not dry_run and not all(done_stage(r) for r in mine.values()):
                 for st, name, ss, r in shared:                                 # the shared stages' weights must be here now
                     r2 = train_run(st, scale, corpus, name, ss, progress, device, before=before, need_last=True)
@@ -193,6 +197,41 @@ def stage_plan(config: str, scale: str, corpus, sets=()) -> dict[str, dict]:
     for st in cfg['train']['stages']:
         sc = stage_config(cfg, st)
         out[st] = dict(task=sc['task'], steps=sc['steps'], batch=sc['batch'], frames=(sc.get('data') or {}).get('frames'))
+    return out
+
+TRAIN_ENV = 'AVFACE_TRAIN'   # 'no': reports reuse what runs/ holds (recorded or stale) and train nothing (`make reproduce`)
+
+def recorded_instead(scale: str, run: str, # the run folder under runs/<scale>
+                     stages, results: dict) -> dict:
+    "Without training ($AVFACE_TRAIN=no): each stage that is not up to date stands as what its folder holds (final.pt or its record), logged as stale for the report's first line; `InputError` when a stage was never trained."
+    out = dict(results)
+    for st in stages:
+        r = results.get(st) or {}
+        if done_stage(r): continue
+        d = repo_root()/'runs'/scale/run/st
+        if not ((d/'final.pt').exists() or (d/'final.json').exists()):
+            raise InputError(d, f"never trained, and this render trains nothing ({TRAIN_ENV}=no): train it with `avface runs` "
+                                 "or `make reproduce RETRAIN=1`")
+        why = ', '.join(r.get('why') or []) or r.get('status', 'stale')
+        out[st] = dict(r, path=str(d/'final.pt'), status='recorded', stale=why)
+        log_stale(d/'final.pt', why)
+    return out
+
+def log_stale(path, why: str):
+    "Mark in the report's run log (`$AVFACE_RUN_LOG`) a checkpoint used although it was trained by other code or settings than today's."
+    log = os.environ.get(RUN_LOG_ENV)
+    if log:
+        with open(log, 'a') as f: f.write(f"stale\t{Path(path).resolve()}\t{why}\n")
+
+def stale_runs(log) -> dict[str, str]:
+    "The checkpoints a run log marks as stale (`log_stale`): path as the reader sees it -> why."
+    log = Path(log)
+    if not log.exists(): return {}
+    out = {}
+    for line in log.read_text().splitlines():
+        if line.startswith('stale\t'):
+            _, p, why = (line.split('\t') + [''])[:3]
+            out.setdefault(rel(Path(p)), why)
     return out
 
 DONE = ('up to date', 'skipped', 'recorded', 'given', 'trained')   # stage statuses that need no training
@@ -477,10 +516,14 @@ def score_runs(runs: dict, # key -> {seed: checkpoint}
     return pd.concat(parts, ignore_index=True)
 
 def viewer_methods(runs: dict, labels: dict, keys=None, lq: str|None='LQ input') -> dict:
-    "Evaluation methods for the comparison viewer: the degraded input and each run's first seed."
+    "Evaluation methods for the comparison viewer: the degraded input and each run's first seed whose weights are on this machine (only published finals are committed; the others are left out, and said so)."
     from avface_nb.evaluate import checkpoint_method, lq_method
-    out = {lq: lq_method} if lq else {}
-    for k in (keys or runs): out[labels[k]] = checkpoint_method(next(iter(runs[k].values())))
+    out, absent = ({lq: lq_method} if lq else {}), []
+    for k in (keys or runs):
+        here = [ck for ck in runs[k].values() if Path(ck).is_file()]
+        if here: out[labels[k]] = checkpoint_method(here[0])
+        else: absent.append(labels[k])
+    if absent: print(f"viewer: {', '.join(absent)} left out (their weights are recorded, not published: `avface runs` trains them here)")
     return out
 
 def describe_test_set(clips: list[dict], corpus) -> str:

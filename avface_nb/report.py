@@ -13,9 +13,9 @@ from .experiments import reports_dir, load_params, report_list, rel, budget_tabl
 
 # %% auto #0
 __all__ = ['PROVENANCE_PATHS', 'BANNERS', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
-           'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims', 'show_best',
-           'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html',
-           'show_viewer', 'run_report', 'write_index', 'cli']
+           'stale_banner', 'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims',
+           'show_best', 'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle',
+           'viewer_html', 'show_viewer', 'run_report', 'write_index', 'cli']
 
 # %% ../nbs/60_report.ipynb #e2337169
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
@@ -53,6 +53,15 @@ def check_tree(state: dict, allow_dirty: bool=False):
     why = dirty_reason(state)
     if why and not allow_dirty:
         raise InputError(reports_dir().parent, f'{why}; commit first, or pass --allow-dirty to render with a warning banner')
+
+def stale_banner(rec: dict) -> str:
+    "The amber first line of a report that used checkpoints trained by other code or settings than its commit's ('' when none)."
+    st = rec.get('stale') or {}
+    if not st: return ''
+    items = '; '.join(f'{_html.escape(k)} ({_html.escape(v)})' for k, v in list(st.items())[:6]) + ('; ...' if len(st) > 6 else '')
+    return ('<div class="avface-stale" style="background:#8a5a00;color:#fff;padding:10px 14px;font:bold 15px sans-serif">'
+            f'STALE: {len(st)} of the {len(rec.get("runs") or {})} checkpoints behind these numbers were trained by other code or '
+            f'settings than this commit\'s: {items}. `make reproduce RETRAIN=1` (or `avface runs`) trains them again.</div>')
 
 def dirty_banner(state: dict) -> str:
     "The red HTML banner of a report rendered from uncommitted code ('' for a clean tree)."
@@ -251,7 +260,7 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
     "Execute one report at `scale` into `<out_dir>/<name>.html`; returns its run record (commit, the runs used and their digests)."
     import papermill as pm
     from unittest import mock
-    from avface_nb.experiments import RUN_LOG_ENV, used_runs
+    from avface_nb.experiments import RUN_LOG_ENV, used_runs, stale_runs
     from avface_nb.evaluate import ROWS_ENV
     nb = reports_dir()/f'{name}.ipynb'
     if not nb.exists(): raise InputError(nb, f'no such report (have: {", ".join(report_list())})')
@@ -273,9 +282,9 @@ def run_report(name: str, # report name (reports/<name>.ipynb)
             status, err = 'failed', f'{e.ename}: {e.evalue}'[:500]
         rec = dict(name=name, scale=scale, date=datetime.datetime.now().isoformat(timespec='seconds'),
                    commit=git_commit(state), dirty=dirty_reason(state), seconds=round(time.time() - t0, 1), status=status, error=err,
-                   description=report_list().get(name, ''), runs=used_runs(log))
+                   description=report_list().get(name, ''), runs=used_runs(log), stale=stale_runs(log))
         log.unlink(missing_ok=True)
-        _html_export(tmp, out_dir/f'{name}.html', dirty_banner(state), provenance_html(rec))
+        _html_export(tmp, out_dir/f'{name}.html', stale_banner(rec) + dirty_banner(state), provenance_html(rec))
     _record(out_dir, rec)
     return rec
 
