@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCALE ?= small
-DEVICE ?= auto
+DEVICE ?= cpu
 JOBS ?= 1
 
 .PHONY: install test test-browser lab reproduce train export clean-nbs check-clean bench clean
@@ -35,17 +35,24 @@ test-browser: install
 lab: install
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 --ServerApp.allow_root=True $(LAB_ARGS)
 
-# every report of REPORTS at $(SCALE): trains what runs/$(SCALE)/ lacks (once, cached by configuration hash),
-# evaluates, writes reports/html/. RETRAIN=1 removes runs/$(SCALE)/ first (every model trained again from seed 42).
+# every report at $(SCALE) from the recorded runs: nothing is trained (AVFACE_TRAIN=no): each report reads the evaluation
+# rows committed under runs/$(SCALE)/rows, every published checkpoint (final.pt in the tree) is scored again on
+# $(VERIFY_CLIPS) test clips of each report that uses it and must match its recorded rows (evaluate.VERIFY_TOL), and a
+# report that uses a run trained by other code or settings than this commit's says so on its first line.
+# RETRAIN=1 removes runs/$(SCALE)/ first and trains every run again (avface runs, JOBS processes of one thread each;
+# DEVICE=cuda on a GPU machine), then renders every report from the new runs.
 # The reports refuse uncommitted code (provenance); ALLOW_DIRTY=1 renders anyway, each page under a red banner.
+VERIFY_CLIPS ?= 2
 reproduce: install
-	@if [ "$(RETRAIN)" = 1 ]; then echo "RETRAIN=1: removing runs/$(SCALE)/"; rm -rf runs/$(SCALE); fi
-	$(VENV)/bin/avface report all --scale $(SCALE) $(if $(filter 1,$(ALLOW_DIRTY)),--allow-dirty)
+	@if [ "$(RETRAIN)" = 1 ]; then echo "RETRAIN=1: removing runs/$(SCALE)/ and training every run again"; rm -rf runs/$(SCALE); \
+	  $(VENV)/bin/avface runs --scale $(SCALE) --device $(DEVICE) --jobs $(JOBS) --threads 1 || exit 1; \
+	  $(VENV)/bin/avface report all --scale $(SCALE) $(if $(filter 1,$(ALLOW_DIRTY)),--allow-dirty); \
+	else AVFACE_TRAIN=no AVFACE_VERIFY=$(VERIFY_CLIPS) $(VENV)/bin/avface report all --scale $(SCALE) $(if $(filter 1,$(ALLOW_DIRTY)),--allow-dirty); fi
 
 # every training run the reports need at $(SCALE) (reports/plan.yaml), resumable: finished stages are skipped.
 # On a GPU machine: make train SCALE=small DEVICE=cuda JOBS=8 (tools/gpu_train.sh is the lent-GPU version).
 train: install
-	$(VENV)/bin/avface runs --scale $(SCALE) --device $(DEVICE) --jobs $(JOBS)
+	$(VENV)/bin/avface runs --scale $(SCALE) --device $(DEVICE) --jobs $(JOBS) --threads 1
 
 export: install
 	$(VENV)/bin/nbdev_export
