@@ -151,11 +151,11 @@ def show_table(df: pd.DataFrame, # evaluation rows
     return table
 
 def show_budget(runs: dict, labels: dict, losses: dict|None=None):
-    "The training budget of each run (first seed): steps, batch, window frames, windows and frames seen, rate, seconds, losses."
+    "The training budget of each run (`experiments.budget_table`, every seed): counted stages, steps, batch, frames seen per seed, seeds, CPU-minutes, device; losses."
     from IPython.display import display, Markdown
-    b = budget_table({labels[k]: next(iter(v.values())) for k, v in runs.items()})
+    b = budget_table({labels[k]: v for k, v in runs.items()})
     if losses: b['losses'] = [losses.get(k, '') for k in runs]
-    display(Markdown('### Training budget (per seed; the same number of steps × batch of windows for every method of a table)')); display(b)
+    display(Markdown('### Training budget (frames seen per seed = steps × batch × frames per window over the stages after the shared priors; the same for every method of a table)')); display(b)
     return b
 
 def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):

@@ -53,8 +53,8 @@ def _prelu_conv(ci, co, k, s=1, p=0): return nn.Sequential(nn.Conv2d(ci, co, k, 
 DBPN_PRESETS = {
     # D-DBPN's size (n0 256, nr 64, 7 up / 6 down units) with the ×4 projections, at paper 002's 224 px crops
     'paper': dict(n0=256, nr=64, stages=7, scale=4, size=224),
-    # CPU scale: 64 px crops (16×16 LR grid), small width
-    'small': dict(n0=32, nr=16, stages=3, scale=4, size=64),
+    # CPU scale: 64 px crops (16×16 LR grid); 1.0 M parameters, 9.6 % of the paper width (EDVR 12 %, VRT 10 %, BasicVSR++ 17 % at small)
+    'small': dict(n0=64, nr=32, stages=3, scale=4, size=64),
     # CI scale: 32 px crops
     'smoke': dict(n0=8, nr=4, stages=2, scale=4, size=32),
 }
