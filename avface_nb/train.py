@@ -289,8 +289,12 @@ class Task:
     # --- shared ------------------------------------------------------------------------------------
     @classmethod
     def dataset_args(cls, cfg: dict, scfg: dict) -> dict:
-        "ClipWindows arguments of this stage (config data ← `data_fixed`, seed)."
-        return {**scfg['data'], **cls.data_fixed, 'seed': scfg['seed']}
+        "ClipWindows arguments of this stage (config data ← `data_fixed`, seed); a stage trains on the corpus's 'train' split only."
+        args = {**scfg['data'], **cls.data_fixed, 'seed': scfg['seed']}
+        if args.get('split', 'train') != 'train':
+            raise InputError(_where(cfg), f"data.split is {args['split']!r}: a stage trains on the corpus's 'train' speakers only "
+                                          "(validation and test speakers are never trained on)")
+        return args
 
     @classmethod
     def signature(cls, cfg: dict, scfg: dict) -> dict:
