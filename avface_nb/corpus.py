@@ -4,22 +4,24 @@
 
 # %% ../nbs/09_corpus.ipynb #830bffcf
 from __future__ import annotations
-import json
+import json, sys
 from pathlib import Path
-from .core import InputError, repo_root, SEED
+from .core import InputError, atomic_output, repo_root, SEED
 from .synth import make_corpus
-from .data import prepare, DEFAULT_DEGRADE, resize_frames, _cmvn, corpus_clips
+from .data import prepare, DEFAULT_DEGRADE, resize_frames, _cmvn, corpus_clips, read_split, split_speakers, split_clips
 from . import degrade as D, features as X
 import numpy as np
 
 # %% auto #0
-__all__ = ['CORPORA', 'SINGLE', 'REAL', 'ensure_corpus', 'ensure_real', 'test_clips', 'mfcc_windows', 'lq_method']
+__all__ = ['CORPORA', 'SINGLE', 'REAL', 'ensure_corpus', 'sync_split', 'ensure_real', 'test_clips', 'mfcc_windows', 'lq_method']
 
 # %% ../nbs/09_corpus.ipynb #9e26fd4f
 CORPORA = {  # scale -> synthetic corpus parameters and prepared crop size
     'smoke': dict(speakers=6, clips=1, seconds=2.0, size=64, crop=32, synth='data/synth_smoke', prepared='data/prepared/synth_smoke'),
-    # small: 60 speakers, 48 train / 12 test (12 test speakers, 24 test clips: clip-level noise averages out over speakers)
-    'small': dict(speakers=60, clips=2, seconds=4.0, size=128, crop=64, split='48,0,12', synth='data/synth60', prepared='data/prepared/synth60'),
+    # small: 60 speakers, 44 train / 4 validation / 12 test (12 test speakers, 24 test clips: clip-level noise averages out
+    # over speakers). One seeded permutation: the 12 test speakers are those of the earlier '48,0,12'; the 4 validation
+    # speakers come out of its training speakers. Choices made on data (loss weights, steps) are made on 'val'.
+    'small': dict(speakers=60, clips=2, seconds=4.0, size=128, crop=64, split='44,4,12', synth='data/synth60', prepared='data/prepared/synth60'),
     'paper': dict(speakers=200, clips=4, seconds=6.0, size=384, crop=256, synth='data/synth_paper', prepared='data/prepared/synth_paper'),
 }
 
@@ -43,13 +45,41 @@ def ensure_corpus(scale: str, # smoke | small | paper
         return p
     c = (SINGLE if data == 'single' else CORPORA)[scale]
     prep = root/(c['prepared'] + ('_aligned' if data == 'aligned' else ''))
-    if (prep/'index.json').exists(): return prep
+    if (prep/'index.json').exists():
+        sync_split(prep, c.get('split', '0.9'), seed, 'clip' if data == 'single' else 'speaker')
+        return prep
     syn = root/c['synth']
     if not (syn/'corpus.json').exists():
         make_corpus(syn, speakers=c['speakers'], clips=c['clips'], seconds=c['seconds'], size=c['size'], seed=seed, progress=progress)
     prepare(syn, prep, size=c['crop'], split=c.get('split', '0.9'), seed=seed, progress=progress, overwrite=True,
             split_by='clip' if data == 'single' else 'speaker', aligned=data == 'aligned')
     return prep
+
+def sync_split(prep, # a prepared corpus folder (index.json, split.json)
+               split, # the split it should have (`data.split_speakers` / `data.split_clips` spec: '44,4,12', '0.9')
+               seed: int=SEED,
+               split_by: str='speaker', # 'speaker' or 'clip' (a single-speaker corpus), as `data.prepare`
+               ) -> dict|None:
+    "Rewrite `prep`'s split.json (atomically) when it is not the one `split` and `seed` give; the clips stay. Returns what moved ({(from, to): ids}) or None."
+    prep = Path(prep)
+    old = read_split(prep)
+    metas = corpus_clips(prep)                                           # every clip of index.json
+    try:
+        if split_by == 'clip': sp = dict(unit='clip', **split_clips([(m['clip_id'], m['speaker']) for m in metas], split, seed))
+        else: sp = split_speakers([m['speaker'] for m in metas], split, seed)
+    except ValueError as e: raise InputError(prep/'split.json', f'cannot hold split {split!r}: {e}') from None
+    new = dict(seed=seed, split=str(split), **sp)
+    if old == new: return None
+    part = lambda d: {i: k for k in ('train', 'val', 'test') for i in d.get(k) or ()}
+    a, b = part(old), part(new)
+    moved = {}
+    for i in sorted(set(a) | set(b)):
+        if a.get(i) != b.get(i): moved.setdefault((a.get(i, 'none'), b.get(i, 'none')), []).append(i)
+    with atomic_output(prep/'split.json') as tmp: tmp.write_text(json.dumps(new, indent=1))
+    what = '; '.join(f'{f}→{t}: {", ".join(ids)}' for (f, t), ids in sorted(moved.items())) or 'the same parts'
+    print(f"{prep/'split.json'}: split {old.get('split')!r} (seed {old.get('seed')}) rewritten as {str(split)!r} (seed {seed}), "
+          f"clips unchanged; {what}", file=sys.stderr)
+    return moved
 
 # %% ../nbs/09_corpus.ipynb #3a1bcf69
 REAL = dict(split='8,0,3')   # 8 train / 0 val / 3 test clips (speakers)
@@ -64,7 +94,7 @@ def ensure_real(scale: str, # smoke | small | paper (crop size = CORPORA[scale][
     src = Path(src or real_clips_dir() or root.parent/'shared'/'data'/'real')
     crop = CORPORA[scale]['crop']
     prep = Path(dest) if dest else root/'data'/'prepared'/f'real_{crop}'
-    if (prep/'index.json').exists(): return prep
+    if (prep/'index.json').exists(): sync_split(prep, REAL['split'], seed); return prep
     if not src.is_dir(): raise InputError(src, 'the real clips are absent (expected ../shared/data/real beside the repository, or set AVFACE_REAL_DIR)')
     prepare(src, prep, size=crop, split=REAL['split'], seed=seed, progress=progress, overwrite=True)
     return prep

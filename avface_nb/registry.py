@@ -11,9 +11,9 @@ from typing import Callable
 from .core import InputError
 
 # %% auto #0
-__all__ = ['TASKS', 'METHODS', 'MethodSpec', 'register', 'register_task', 'method_modules', 'load_all', 'get', 'names', 'task',
-           'task_for_kind', 'spec_of', 'module_source', 'code_closure', 'code_digest', 'model_from_checkpoint',
-           'build_model']
+__all__ = ['TASKS', 'METHODS', 'INFERENCE_MODULES', 'MethodSpec', 'register', 'register_task', 'method_modules', 'load_all',
+           'get', 'names', 'task', 'task_for_kind', 'spec_of', 'module_source', 'code_closure', 'train_closure',
+           'code_digest', 'train_digest', 'model_from_checkpoint', 'build_model']
 
 # %% ../nbs/14_registry.ipynb #e72e7814
 TASKS: dict[str, type] = {}               # task name -> `train.Task` subclass
@@ -213,16 +213,26 @@ def _is_module(name: str) -> bool:
     return any((Path(d) / f'{leaf}.py').is_file() or (Path(d) / leaf / '__init__.py').is_file()
                for d in getattr(sys.modules.get(parent), '__path__', None) or ())
 
-def code_closure(modname: str) -> list[str]:
-    "The package modules `modname` imports, directly or through others (statically, from their recorded sources), itself included."
+def code_closure(modname: str,
+                 stop=frozenset(), # package modules neither included nor followed (`INFERENCE_MODULES` for training)
+                 ) -> list[str]:
+    "The package modules `modname` imports, directly or through others (statically, from their recorded sources), itself included; modules in `stop` end the walk."
     todo, seen = [modname], set()
     while todo:
         m = todo.pop()
         if m in seen: continue
         text = module_source(m)
         if _SOURCES[m].get('imports') is None: _SOURCES[m]['imports'] = sorted(_imports(m, text))
-        seen.add(m); todo += [i for i in _SOURCES[m]['imports'] if i not in seen]
+        seen.add(m); todo += [i for i in _SOURCES[m]['imports'] if i not in seen and i not in stop]
     return sorted(seen)
+
+INFERENCE_MODULES = frozenset(f'{_PKG}.{m}' for m in (   # code that training never runs (tests/test_train_closure.py checks it)
+    'evaluate', 'metrics', 'restore', 'bench', 'viz', 'io', 'experiments', 'stats', 'report', 'cli',
+    'experts.syncnet', 'experts.landmarks'))
+
+def train_closure(modname: str) -> list[str]:
+    "The package modules a training task of `modname` can run: `code_closure` stopped at the inference-side `INFERENCE_MODULES`."
+    return code_closure(modname, INFERENCE_MODULES)
 
 def _code_text(obj) -> str:
     "Bytecode and constants of a function or of a class's methods and plain attributes (objects without a source file)."
@@ -240,19 +250,25 @@ def _uses(obj) -> set[str]:
     found |= {c.__module__ for c in getattr(obj, '__mro__', ())}
     return {m for m in found if isinstance(m, str) and (m == _PKG or m.startswith(_PKG + '.'))}
 
-def code_digest(obj) -> str:
+def code_digest(obj,
+                stop=frozenset(), # modules the closure stops at (`code_closure`); `train_digest` passes `INFERENCE_MODULES`
+                ) -> str:
     "16 hex digits: the source of the module defining `obj` and of every package module it imports (as imported), and its spec's `version`."
     mod = getattr(obj, '__module__', '') or ''
-    if mod.startswith(_PKG + '.') or mod == _PKG: mods, own = code_closure(mod), ''
+    if mod.startswith(_PKG + '.') or mod == _PKG: mods, own = code_closure(mod, stop), ''
     else:                                                                    # defined in a notebook: its own source + what it uses
         try: own = inspect.getsource(obj)
         except (OSError, TypeError): own = _code_text(obj)
-        mods = sorted({c for m in _uses(obj) for c in code_closure(m)})
+        mods = sorted({c for m in _uses(obj) - set(stop) for c in code_closure(m, stop)})
     h = hashlib.sha256(own.encode())
     for m in mods: h.update(f'\n{m}:{hashlib.sha256(module_source(m).encode()).hexdigest()}'.encode())
     spec = spec_of(obj)
     h.update(f'\nversion={spec.version if spec else 0}'.encode())
     return h.hexdigest()[:16]
+
+def train_digest(task) -> str:
+    "The code digest of a training task (its run hash's `code`): `code_digest` over `train_closure`, so evaluation and restore code do not key training runs."
+    return code_digest(task, INFERENCE_MODULES)
 
 # %% ../nbs/14_registry.ipynb #63bd7d0b
 def model_from_checkpoint(ck: dict, # a loaded checkpoint (`checkpoint.load_checkpoint`)

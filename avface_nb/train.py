@@ -16,7 +16,7 @@ from .core import AvfaceError, InputError, atomic_output, seed_everything, rng, 
 from .checkpoint import CKPT_FORMAT, plain, rng_state, set_rng_state, save_checkpoint, load_checkpoint, slim, weights_digest
 from .degrade import get_preset as degrade_preset
 from .data import ClipWindows, make_loader, batches_per_epoch, toy_corpus, window_streams, STREAMS
-from .registry import TASKS, register_task, load_all, code_digest, model_from_checkpoint, get as get_method
+from .registry import TASKS, register_task, load_all, train_digest, model_from_checkpoint, get as get_method
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'RECORD', 'default_stages', 'deep_merge',
@@ -290,8 +290,12 @@ class Task:
     # --- shared ------------------------------------------------------------------------------------
     @classmethod
     def dataset_args(cls, cfg: dict, scfg: dict) -> dict:
-        "ClipWindows arguments of this stage (config data ← `data_fixed`, seed)."
-        return {**scfg['data'], **cls.data_fixed, 'seed': scfg['seed']}
+        "ClipWindows arguments of this stage (config data ← `data_fixed`, seed); a stage trains on the corpus's 'train' split only."
+        args = {**scfg['data'], **cls.data_fixed, 'seed': scfg['seed']}
+        if args.get('split', 'train') != 'train':
+            raise InputError(_where(cfg), f"data.split is {args['split']!r}: a stage trains on the corpus's 'train' speakers only "
+                                          "(validation and test speakers are never trained on)")
+        return args
 
     @classmethod
     def signature(cls, cfg: dict, scfg: dict) -> dict:
@@ -301,7 +305,7 @@ class Task:
         if data.get('root'):                                                # a corpus inside the repository: hashed relative to it,
             r, top = Path(data['root']).resolve(), repo_root().resolve()      # so a moved clone and a relative path reuse the cache
             data = {**data, 'root': str(r.relative_to(top)) if r.is_relative_to(top) else str(r)}
-        return plain(dict(task=cls.name, model=cls.model_config(cfg), data=data, code=code_digest(cls), version=cls.version,
+        return plain(dict(task=cls.name, model=cls.model_config(cfg), data=data, code=train_digest(cls), version=cls.version,
                           presets=cls.preset_params(cfg, scfg), train={k: v for k, v in scfg.items() if k not in skip | {'data'}}))
 
     @classmethod

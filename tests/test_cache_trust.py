@@ -2,7 +2,9 @@
 weights, and a stage that stands on earlier weights notices when they change.
 
 * (b) the hash covers the parameters behind preset names (a degradation preset, the stage-I model preset a stage II
-  names) and the source of every package module the task's module imports (a shared module such as `vq` or `blocks`);
+  names) and the source of every package module the task's module imports (a shared module such as `vq` or `blocks`),
+  up to the inference-side `registry.INFERENCE_MODULES`, whose edits leave it unchanged (training never runs them:
+  tests/test_train_closure.py);
 * (d) the digest is of the code this process imported: a module file edited after its import makes the digest refuse
   (restart) instead of describing code that does not run;
 * (a) a stage I rewritten under the same stage hash (other weights) makes loading the stage II that froze it fail in
@@ -85,14 +87,39 @@ def _edited(monkeypatch, mod: str):
                                           ('avface_nb.degrade', 'vqfr')])
 def test_shared_module_source_is_hashed(corpus, monkeypatch, shared, task):
     if task is None:                                                           # some task that imports the module
-        task = next(t for t, c in sorted(TASKS.items()) if shared in R.code_closure(c.__module__))
+        task = next(t for t, c in sorted(TASKS.items()) if shared in R.train_closure(c.__module__))
     cls = TASKS[task]
-    assert shared in R.code_closure(cls.__module__)
-    before = R.code_digest(cls)
+    assert shared in R.train_closure(cls.__module__)
+    before = R.train_digest(cls)
     _edited(monkeypatch, shared)
-    assert R.code_digest(cls) != before, f'editing {shared} leaves the digest of task {task} unchanged'
+    assert R.train_digest(cls) != before, f'editing {shared} leaves the digest of task {task} unchanged'
     monkeypatch.undo()
-    assert R.code_digest(cls) == before
+    assert R.train_digest(cls) == before
+
+def test_edited_module_moves_the_stage_hash(corpus, monkeypatch):
+    "The run hash itself (not only the digest) moves with a training-closure module."
+    cfg = vqfr_cfg(corpus)
+    h = stage_hash(cfg, 'vqfr')
+    _edited(monkeypatch, 'avface_nb.losses')
+    assert stage_hash(cfg, 'vqfr') != h
+    monkeypatch.undo()
+    assert stage_hash(cfg, 'vqfr') == h
+
+@pytest.mark.parametrize('excluded, task', [('avface_nb.restore', 'vqfr'), ('avface_nb.evaluate', 'vqfr'), ('avface_nb.metrics', 'avfr'),
+                                            ('avface_nb.experts.syncnet', 'vqfr')])
+def test_inference_module_is_not_hashed(corpus, monkeypatch, excluded, task):
+    """Editing an inference-side module (`registry.INFERENCE_MODULES`: code training never runs, checked by
+    tests/test_train_closure.py) leaves a stage's run hash unchanged, though the task's full import closure holds it."""
+    cls = TASKS[task]
+    assert excluded in R.INFERENCE_MODULES and excluded in R.code_closure(cls.__module__)
+    assert excluded not in R.train_closure(cls.__module__)
+    full, before = R.code_digest(cls), R.train_digest(cls)
+    cfg = vqfr_cfg(corpus) if task == 'vqfr' else None
+    h = stage_hash(cfg, 'vqfr') if cfg else None
+    _edited(monkeypatch, excluded)
+    assert R.code_digest(cls) != full                                        # the edit is seen by the full digest ...
+    assert R.train_digest(cls) == before                                     # ... not by the training one
+    if cfg: assert stage_hash(cfg, 'vqfr') == h
 
 def test_unrelated_method_does_not_count():
     "The closure follows import statements only: another method's module is not part of TS-VQGAN's digest."

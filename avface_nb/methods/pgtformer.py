@@ -63,9 +63,8 @@ def grid_code(h: int, w: int, dim: int, device=None) -> torch.Tensor:
     return torch.cat([sincos(ys.reshape(-1), dim // 2), sincos(xs.reshape(-1), dim - dim // 2)], 1)
 
 def attend(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    "Scaled dot-product attention written out: softmax(q kᵀ / √d) v over the last two axes `(..., N, d)`."
-    w = torch.matmul(q, k.transpose(-2, -1)) * q.shape[-1] ** -0.5
-    return torch.matmul(w.softmax(-1), v)
+    "Scaled dot-product attention softmax(q kᵀ / √d) v over the last two axes `(..., N, d)` (PyTorch's fused kernel)."
+    return F.scaled_dot_product_attention(q, k, v)
 
 class TPCPLayer(nn.Module):
     "Pre-norm transformer layer whose position code is added to queries and keys: `x + Attn(LN x + p, LN x + p, LN x)`, `x + MLP(LN x)`."
