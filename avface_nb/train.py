@@ -21,8 +21,8 @@ from .registry import TASKS, register_task, load_all, train_digest, model_from_c
 # %% auto #0
 __all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'RECORD', 'default_stages', 'deep_merge',
            'parse_value', 'set_key', 'load_yaml', 'resolve_config', 'stage_config', 'config_dir', 'method_configs',
-           'find_config', 'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'Task',
-           'model_section', 'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist',
+           'find_config', 'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'split_digest',
+           'Task', 'model_section', 'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist',
            'lr_at', 'stale_reasons', 'read_record', 'write_record', 'run_stage', 'train', 'stage_figures', 'cli']
 
 # %% ../nbs/15_train.ipynb #555cf15f
@@ -232,6 +232,15 @@ def construct(f, kw: dict, what: str, cfg: dict):
     try: return f(**kw)
     except (TypeError, ValueError) as e: raise InputError(_where(cfg), f'{what}: {e}') from None
 
+def split_digest(data: dict, # a stage's ClipWindows arguments (root, split)
+                 ) -> str|None:
+    "16 hex digits naming the speakers (or clips) of the split a stage trains on, from the corpus's split.json (None without one): a re-split corpus retrains."
+    root = data.get('root')
+    p = Path(root) / 'split.json' if root else None
+    if p is None or not p.exists(): return None
+    ids = json.loads(p.read_text()).get(data.get('split') or 'train')
+    return hashlib.sha256(json.dumps(sorted(ids or [])).encode()).hexdigest()[:16]
+
 class Task:
     "One training stage: modules, which of them train, optimisers, one training step."
     name: str = ''
@@ -306,7 +315,8 @@ class Task:
             r, top = Path(data['root']).resolve(), repo_root().resolve()      # so a moved clone and a relative path reuse the cache
             data = {**data, 'root': str(r.relative_to(top)) if r.is_relative_to(top) else str(r)}
         return plain(dict(task=cls.name, model=cls.model_config(cfg), data=data, code=train_digest(cls), version=cls.version,
-                          presets=cls.preset_params(cfg, scfg), train={k: v for k, v in scfg.items() if k not in skip | {'data'}}))
+                          presets=cls.preset_params(cfg, scfg), train={k: v for k, v in scfg.items() if k not in skip | {'data'}},
+                          split=split_digest(cls.dataset_args(cfg, scfg))))
 
     @classmethod
     def preset_params(cls, cfg: dict, scfg: dict) -> dict:

@@ -235,3 +235,20 @@ def test_committed_checkpoint_loads_as_legacy_and_is_reported_stale():
     sig['prev'] = {k: dict(hash=v['hash'], weights=None) for k, v in ck['prev'].items()}
     why = stale_reasons(ck, sig, ck['step'])
     assert 'code' in why and any(w.startswith('prev') for w in why) and 'presets' in why, why
+
+# --- the training split ---------------------------------------------------------------------------------------------------
+
+def test_a_resplit_corpus_changes_the_hash(tmp_path):
+    import json, shutil
+    root = toy_corpus(tmp_path / 'c', speakers=4, clips=2, frames=12, size=32)
+    cfg = vqfr_cfg(root)
+    h = stage_hash(cfg, 'tsvqgan')
+    sp = json.loads((root / 'split.json').read_text())
+    assert stage_hash(cfg, 'tsvqgan') == h                                   # read twice: the same
+    moved = sp['train'][0]                                                   # one training speaker moves to validation
+    sp2 = dict(sp, train=sp['train'][1:], val=sorted(sp.get('val', []) + [moved]))
+    (root / 'split.json').write_text(json.dumps(sp2))
+    h2 = stage_hash(cfg, 'tsvqgan')
+    assert h2 != h
+    (root / 'split.json').write_text(json.dumps(dict(sp2, test=[], val=[])))  # validation and test speakers do not shape training
+    assert stage_hash(cfg, 'tsvqgan') == h2
