@@ -28,6 +28,7 @@ class MethodSpec:
     summary: str = ''          # one line for `avface restore -h`
     stages: tuple = ()         # task names trained in order for `model.type: NAME`
     shared: tuple|None = None  # earlier stages trained as runs of their own and shared by every row (None: all but the last); the rest train inside each row's run
+    streams: tuple = ()        # what its stages' data windows carry besides HQ frames (`data.STREAMS` keys, e.g. ('lq', 'hog', 'mfcc', 'mfcc_neg')); `train.load_config` refuses a config whose stages read another
     restorer: Callable|None = None   # (ckpt: Path, smooth=True, size=None) -> restore.Restorer; None: not a restorer itself
     fresh: Callable|None = None      # (preset: str, size: int) -> Restorer with fresh weights (speed figures only)
     build: Callable|None = None      # (preset name or constructor arguments) -> a fresh nn.Module
@@ -40,6 +41,7 @@ class MethodSpec:
     module: str = ''           # set by `register`
 
     def __post_init__(self):
+        self.streams = tuple(self.streams)
         if self.shared is not None:
             self.shared = tuple(self.shared)
             bad = [s for s in self.shared if s not in self.stages[:-1]]

@@ -21,9 +21,10 @@ from .registry import TASKS, register_task, load_all, train_digest, model_from_c
 # %% auto #0
 __all__ = ['DEFAULTS', 'SCALES', 'TRAIN_KEYS', 'STAGE_KEYS', 'SCALE_BLOCK_KEYS', 'RECORD', 'default_stages', 'deep_merge',
            'parse_value', 'set_key', 'load_yaml', 'resolve_config', 'stage_config', 'config_dir', 'method_configs',
-           'find_config', 'config_user', 'stage_streams', 'check_streams', 'load_config', 'construct', 'split_digest',
-           'Task', 'model_section', 'loss_settings', 'check_loss_keys', 'load_model', 'config_hash', 'read_log', 'Dist',
-           'lr_at', 'stale_reasons', 'read_record', 'write_record', 'run_stage', 'train', 'stage_figures', 'cli']
+           'find_config', 'config_user', 'stage_streams', 'method_streams', 'check_streams', 'load_config', 'construct',
+           'split_digest', 'Task', 'model_section', 'loss_settings', 'check_loss_keys', 'load_model', 'config_hash',
+           'read_log', 'Dist', 'lr_at', 'stale_reasons', 'read_record', 'write_record', 'run_stage', 'train',
+           'stage_figures', 'cli']
 
 # %% ../nbs/15_train.ipynb #555cf15f
 DEFAULTS = dict(
@@ -117,7 +118,7 @@ def resolve_config(user: dict, # the YAML file's content (with --set overrides a
         tname = ((user.get('train') or {}).get(st) or {}).get('task', st)
         if tname not in TASKS: raise InputError(path, f'unknown task {tname!r} for stage {st!r} (registered: {", ".join(TASKS)})')
         cls = TASKS[tname]
-        base['train'][st] = deep_merge(cls.defaults, cls.scale_defaults.get(scale, {}))
+        base['train'][st] = copy.deepcopy(cls.defaults)
     cfg = deep_merge(base, user)
     cfg['scale'], cfg['train']['stages'] = scale, list(stages)
     _check_keys('data.', cfg['data'], DEFAULTS['data'], path)
@@ -198,13 +199,32 @@ def stage_streams(cfg: dict) -> dict[str, list[str]]:
         out[st] = window_streams(**TASKS[s['task']].dataset_args(cfg, s))
     return out
 
-def check_streams(cfg: dict, declared, path):
-    "A config that declares `streams:` may not have a stage that reads an undeclared stream (`InputError`)."
-    if not isinstance(declared, list) or set(declared) - set(STREAMS):
+def method_streams(cfg: dict) -> list[str]|None:
+    "The streams the config's method declares (`MethodSpec.streams`, in `data.STREAMS` order); None when `model.type` is no registered method (e.g. `parse`)."
+    try: spec = get_method(cfg['model']['type'])
+    except ValueError: return None
+    bad = [k for k in spec.streams if k not in STREAMS]
+    if bad: raise ValueError(f'{spec.module}: MethodSpec.streams of {spec.name!r} names {", ".join(map(repr, bad))} (streams: {", ".join(STREAMS)})')
+    return [k for k in STREAMS if k in spec.streams]
+
+def check_streams(cfg: dict, # a resolved config
+                  declared, # the file's `streams:` list, or None when it has none
+                  path):
+    "No stage may read a stream its method's spec (`MethodSpec.streams`) or the file's `streams:` does not declare; a file's `streams:` names only streams of the spec, and all of them when the config trains the method's own stages (`InputError`)."
+    if declared is not None and (not isinstance(declared, list) or set(declared) - set(STREAMS)):
         raise InputError(path, f'streams: a list of {", ".join(STREAMS)}, got {declared!r}')
+    spec, mtype = method_streams(cfg), cfg['model']['type']
     for st, got in stage_streams(cfg).items():
-        extra = [k for k in got if k not in declared]
+        extra = [k for k in got if declared is not None and k not in declared]
         if extra: raise InputError(path, f"stage {st!r} reads {', '.join(extra)}, which streams: [{', '.join(declared)}] does not declare")
+        extra = [k for k in got if spec is not None and k not in spec]
+        if extra: raise InputError(path, f"stage {st!r} reads {', '.join(extra)}, which method {mtype!r} does not declare "
+                                         f"(its MethodSpec.streams: [{', '.join(spec)}])")
+    if declared is not None and spec is not None:
+        own = list(cfg['train']['stages']) == list(get_method(mtype).stages)
+        if set(declared) - set(spec) or (own and set(declared) != set(spec)):
+            raise InputError(path, f"streams: [{', '.join(declared)}] is not what method {mtype!r} declares "
+                                   f"(MethodSpec.streams: [{', '.join(spec)}]{'' if own else ', or a part of it for some of its stages'})")
 
 def load_config(path, # a config name ('parse', 'parse_small') or YAML file (a method file or one config)
                 sets: list[str]=(), # 'key.sub=value' overrides
@@ -221,7 +241,7 @@ def load_config(path, # a config name ('parse', 'parse_small') or YAML file (a m
         except (ValueError, IndexError, TypeError) as e: raise InputError(path, f'--set {s}: {e}') from None
     user['source'] = str(path)
     cfg = resolve_config(user, path)
-    if streams is not None: check_streams(cfg, streams, path)
+    check_streams(cfg, streams, path)
     return cfg
 
 # %% ../nbs/15_train.ipynb #f70e95eb
@@ -246,7 +266,6 @@ class Task:
     name: str = ''
     kind: str = ''                 # checkpoint kind (what `load_checkpoint(expect_kind=)` checks); default `name`
     defaults: dict = {}            # stage settings (under train.<stage>), e.g. loss weights
-    scale_defaults: dict = {}      # scale -> stage settings
     data_fixed: dict = {}          # ClipWindows arguments the task forces (e.g. no LQ for an autoencoder)
     version: int = 1               # bump to retrain cached runs of this task
     find_unused: bool = False      # DDP find_unused_parameters

@@ -145,7 +145,6 @@ def batch_iou(pred: torch.Tensor, # (N,H,W) predicted labels
 class ParseTask(Task):
     "E_p: a BiSeNet-style parser on single degraded frames against the clean frames' labels (CE + w_aux · booster CE)."
     defaults = dict(input='lq', flip=True, loss=dict(w_aux=0.4, balance=0.5))
-    scale_defaults = {'smoke': dict(batch=8), 'small': dict(batch=32), 'paper': dict(batch=16)}
     data_fixed = dict(frames=1, stride=1, hog=False, audio=False, interference=None, parsing=True)
 
     @classmethod

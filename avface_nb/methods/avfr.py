@@ -541,10 +541,6 @@ class AVFRStageII(PriorTask):
     "AVFR stage II: frozen TS-VQGAN from stage I; HOG encoder, h(M), 3D-CNN, alignment and TFR trained with code + Eq. 6-9 losses."
     defaults = dict(loss=dict(type='avfr', w_code=1.0, w_latent=1.0, w_pixel=1.0, w_align=0.5, w_smooth=0.2, margin=1.0),
                     vqgan_stage='tsvqgan', decode_every=1)
-    # small: decode (pixel + smoothing losses, TFR updates) on every 4th step only. The predictor's gradient is the same on
-    # every step (with hard codes the decoder passes nothing back to it), so this buys ~2x the predictor steps per minute;
-    # PGTFormer likewise trains its code predictor (stage II) before its TFR (stage III).
-    scale_defaults = {'small': dict(decode_every=4)}
     find_unused = True
     build = staticmethod(build_avfr)
 
@@ -656,7 +652,7 @@ ABLATION_NAMES = {'no_audio': 'w/o Audio Guidance', 'no_smoothing': 'w/o Tempora
 
 SPEC = register(MethodSpec(
     name='avfr', title='AVFR', paper='001',
-    summary='AVFR (paper 001): HOG + MFCC code prediction, TS-VQGAN decoder, flow smoothing', stages=('tsvqgan', 'avfr'),
+    summary='AVFR (paper 001): HOG + MFCC code prediction, TS-VQGAN decoder, flow smoothing', stages=('tsvqgan', 'avfr'), streams=('lq', 'hog', 'mfcc', 'mfcc_neg'),
     restorer=avfr_checkpoint_restorer, presets=AVFR_PRESETS,
     ablations={k: (ABLATION_NAMES[k], avfr_ablation(k)) for k in ABLATIONS if k != 'full'},
     bench={'avfr': (bench_avfr, [('paper_predictor_fps', '≥ 2 frames/s (paper predictor, 256 px)', lambda v: v >= 2)])},

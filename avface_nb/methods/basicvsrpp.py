@@ -159,7 +159,6 @@ class BasicVSRPPTask(FlowPixelTask):
     "BasicVSR++ on LQ/HQ windows: Charbonnier loss + w_photo × photometric flow term (flow net trained from scratch)."
     build = staticmethod(build_basicvsrpp)
     defaults = dict(loss=dict(eps=1e-6, w_photo=0.1, photo_eps=1e-3))
-    scale_defaults = {'smoke': dict(data=dict(frames=5)), 'small': dict(data=dict(frames=6), batch=4), 'paper': dict(data=dict(frames=6))}
 
     model_config = staticmethod(basicvsrpp_config)
 
@@ -183,7 +182,7 @@ _restorer, basicvsrpp_checkpoint_restorer, _fresh = frame_restorers(   # the win
 
 SPEC = register(MethodSpec(
     name='basicvsrpp', title='BasicVSR++', paper='baseline (paper 001 Tables 1-2; Chan et al., CVPR 2022)',
-    summary='BasicVSR++ baseline (video, no audio)', stages=('basicvsrpp',), restorer=basicvsrpp_checkpoint_restorer,
+    summary='BasicVSR++ baseline (video, no audio)', stages=('basicvsrpp',), streams=('lq',), restorer=basicvsrpp_checkpoint_restorer,
     presets=BASICVSRPP_PRESETS, bench={},
     losses='Charbonnier + 0.1 × photometric flow term (flow net trained from scratch)',
     fresh=_fresh, build=_build))   # fresh: a fresh model, speed figures only

@@ -241,7 +241,6 @@ class CFStageIII(_CFBase):
     loss_keys = dict(w_code=0.5, w_latent=0.0, w_l1=1.0, w_per=1.0, w_adv=0.1, perceptual='lpips', gan='hinge', weights_dest=None)
     defaults = dict(loss=dict(w_code=0.5, w_latent=0.0, w_l1=1.0, w_per=1.0, w_adv=0.1, perceptual='lpips'),
                     disc=dict(ndf=64, n_layers=3, norm='bn'), disc_start=0, fidelity=1.0, prev_stage='codeformer_s2', vqgan_stage='tsvqgan')
-    scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2)), 'small': dict(disc=dict(ndf=32, n_layers=3), loss=dict(w_adv=0.0))}
 
     def setup(self):
         prev = self.scfg['prev_stage']
@@ -297,7 +296,7 @@ def bench_codeformer(clip=None, size: int=256, repeat: int=1, preset: str='paper
 SPEC = register(MethodSpec(
     name='codeformer', title='CodeFormer-style', paper='baseline (paper 004 Tables 1-2; Zhou et al., NeurIPS 2022), CodeFormer-style',
     summary='CodeFormer-style baseline (single frame: transformer code prediction on the TS-VQGAN codebook, CFT at w = 0.5)',
-    stages=('tsvqgan', 'codeformer_s2', 'codeformer'), shared=('tsvqgan',),
+    stages=('tsvqgan', 'codeformer_s2', 'codeformer'), shared=('tsvqgan',), streams=('lq',),
     restorer=cf_checkpoint_restorer, fresh=fresh_restorer(cf_restorer, _build), build=_build, presets=CF_PRESETS,
     bench={'codeformer': (bench_codeformer, [])},
     losses='stage II: 0.5 code CE + 1.0 latent L2; stage III: L1 + LPIPS-vgg + 0.1 adversarial (none at small scale) + 0.5 code CE, '

@@ -131,7 +131,6 @@ davd_config, build_davd, _build = preset_builders(DAVD, 'DAVD')   # config -> ar
 class DAVDTask(PixelTask):
     "DAVD-Net-style on LQ/HQ windows with their MFCC windows: Charbonnier loss (ε = 10⁻³) on the centre frame."
     build = staticmethod(build_davd)
-    scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
     data_fixed = dict(hog=False, interference=None)
 
     model_config = staticmethod(davd_config)
@@ -170,7 +169,7 @@ def bench_davd(clip=None, size: int=224, repeat: int=2, **_) -> dict:
 
 SPEC = register(MethodSpec(
     name='davd', title='DAVD-Net-style', paper='baseline (paper 002 Tables 1-2; after Zhang et al., CVPR 2020, no public code)',
-    summary='DAVD-Net-style audio-aided 5-frame baseline (video + audio)', stages=('davd',), restorer=davd_checkpoint_restorer,
+    summary='DAVD-Net-style audio-aided 5-frame baseline (video + audio)', stages=('davd',), streams=('lq', 'mfcc'), restorer=davd_checkpoint_restorer,
     presets=DAVD_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'davd': (bench_davd, [])},
     losses='Charbonnier on the centre frame (ε = 1e-3)',

@@ -117,7 +117,6 @@ class DBPNTask(PixelTask):
     "DBPN on single LQ/HQ frames: Charbonnier (≈ L1) loss."
     build = staticmethod(build_dbpn)
     defaults = dict(loss=dict(eps=1e-6))
-    scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=20)}
     data_fixed = dict(frames=1, audio=False, hog=False, interference=None)
 
     model_config = staticmethod(dbpn_config)
@@ -146,7 +145,7 @@ def bench_dbpn(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_
 
 SPEC = register(MethodSpec(
     name='dbpn', title='DBPN', paper='baseline (paper 002 Table 1; Haris et al., CVPR 2018)',
-    summary='DBPN baseline (single frame, dense back-projection, same-size form)', stages=('dbpn',),
+    summary='DBPN baseline (single frame, dense back-projection, same-size form)', stages=('dbpn',), streams=('lq',),
     restorer=dbpn_checkpoint_restorer, presets=DBPN_PRESETS,
     bench={'dbpn': (bench_dbpn, [])}, losses='Charbonnier (ε = 10⁻⁶, ≈ L1) per frame',
     fresh=_fresh, build=_build))   # fresh: a fresh model, speed figures only

@@ -229,7 +229,6 @@ edvr_config, build_edvr, _build = preset_builders(EDVR, 'EDVR')   # config -> ar
 class EDVRTask(PixelTask):
     "EDVR on LQ/HQ windows of `frames` frames: Charbonnier loss (ε = 10⁻³) on the centre frame."
     build = staticmethod(build_edvr)
-    scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=32)}
 
     model_config = staticmethod(edvr_config)
     model_frames = 5   # data windows of the model's `frames`
@@ -258,7 +257,7 @@ def bench_edvr(clip=None, size: int=224, repeat: int=2, preset: str='paper', **_
 
 SPEC = register(MethodSpec(
     name='edvr', title='EDVR', paper='baseline (paper 002 Tables 1, 2, 4; Wang et al., CVPRW 2019)',
-    summary='EDVR baseline (video, 5 frames, PCD alignment + TSA fusion, no audio)', stages=('edvr',),
+    summary='EDVR baseline (video, 5 frames, PCD alignment + TSA fusion, no audio)', stages=('edvr',), streams=('lq',),
     restorer=edvr_checkpoint_restorer, presets=EDVR_PRESETS,
     bench={'edvr': (bench_edvr, [])}, losses='Charbonnier (ε = 10⁻³) on the centre frame of 5',
     fresh=_fresh, build=_build))   # fresh: a fresh model, speed figures only

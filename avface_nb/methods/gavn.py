@@ -303,7 +303,6 @@ def _mfcc(task, batch):
 class GAVNLandmarkTask(Task):
     "Stage 0: the audio-aided PFLD-style landmark detector on degraded frames (MSE on side-normalised coordinates)."
     defaults = dict(audio=True)
-    scale_defaults = {'smoke': dict(batch=8), 'small': dict(batch=32), 'paper': dict(batch=64)}
     data_fixed = dict(frames=1, hog=False, interference=None, landmarks=True, stride=1)
 
     @classmethod
@@ -334,7 +333,6 @@ class GAVNLandmarkTask(Task):
 class _GAVNBase(PixelTask):
     "GAVN's Charbonnier stages (ε = 10⁻³) on windows of `frames`: the restored frames 2..T-3 against the clean ones."
     build = staticmethod(build_gavn)
-    scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
     data_fixed = dict(hog=False, interference=None)
 
     @classmethod
@@ -439,7 +437,7 @@ def bench_gavn(clip=None, size: int=224, repeat: int=2, **_) -> dict:
 
 SPEC = register(MethodSpec(
     name='gavn', title='GAVN', paper='002', summary='GAVN (paper 002): temporal + identity modules with audio and landmarks',
-    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), restorer=gavn_checkpoint_restorer,
+    stages=('gavn_lmk', 'gavn_temporal', 'gavn'), streams=('lq', 'mfcc', 'lm'), restorer=gavn_checkpoint_restorer,
     presets=GAVN_PRESETS, ablations=ABLATIONS, audio=True,
     bench={'gavn': (bench_gavn, [])},
     losses='Charbonnier (step 1: temporal module; step 2: warm-up of identity + reconstruction, then all); detector: MSE on coordinates',

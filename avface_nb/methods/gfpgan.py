@@ -151,7 +151,6 @@ class GFPGANStage(PriorTask):
     "GFPGAN-style restorer on the frozen stage-I TS-VQGAN decoder: U-Net, latent head and CS-SFT trained with GFPGANLoss + a PatchGAN."
     defaults = dict(loss=dict(w_l1=1.0, w_per=1.0, w_adv=0.1, w_pyr=1.0, w_latent=1.0, perceptual='lpips'),
                     disc=dict(ndf=64, n_layers=3, norm='bn'), disc_start=0, vqgan_stage='tsvqgan')
-    scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2)), 'small': dict(disc=dict(ndf=32, n_layers=3), loss=dict(w_adv=0.0))}
     data_fixed = dict(audio=False, hog=False, interference=None)
     build = staticmethod(build_gfp)
 
@@ -185,6 +184,6 @@ gfp_restorer, gfp_checkpoint_restorer, _fresh = frame_restorers(
 SPEC = register(MethodSpec(
     name='gfpgan', title='GFPGAN-style', paper='baseline (paper 004 Tables 1-2; Wang et al., CVPR 2021), GFPGAN-style',
     summary='GFPGAN-style baseline (single frame: U-Net + channel-split SFT into the stage-I TS-VQGAN decoder as the prior; no StyleGAN2 offline)',
-    stages=('tsvqgan', 'gfpgan'), restorer=gfp_checkpoint_restorer, fresh=_fresh, build=_build, presets=GFP_PRESETS,
+    stages=('tsvqgan', 'gfpgan'), streams=('lq',), restorer=gfp_checkpoint_restorer, fresh=_fresh, build=_build, presets=GFP_PRESETS,
     bench={'gfpgan': (bench_gfpgan, [])},
     losses='L1 + LPIPS-vgg + 0.1 adversarial (none at small scale) + pyramid L1 + latent L2 (prior: the frozen stage-I TS-VQGAN decoder)'))

@@ -177,8 +177,6 @@ hfg_config, build_hfg, _build = preset_builders(HiFaceGANStyle, 'HiFaceGAN')   #
 class HiFaceGANStage(Task):
     "HiFaceGAN-style restorer: generator + multi-scale discriminators; hinge adversarial + feature matching + VGG perceptual (+ L1)."
     defaults = dict(loss=dict(w_adv=1.0, w_fm=10.0, w_per=10.0, w_l1=0.0, perceptual='vgg'), disc=dict(ndf=64, n_layers=3, scales=2), disc_start=0)
-    scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2)),
-                      'small': dict(disc=dict(ndf=32, n_layers=3), loss=dict(w_adv=0.1, w_fm=1.0, w_per=1.0, w_l1=1.0))}
     data_fixed = dict(audio=False, hog=False, interference=None)
 
     model_config = staticmethod(hfg_config)
@@ -214,6 +212,6 @@ hfg_restorer, hfg_checkpoint_restorer, _fresh = frame_restorers('hifacegan', _bu
 SPEC = register(MethodSpec(
     name='hifacegan', title='HiFaceGAN-style', paper='baseline (paper 004 Tables 1-2; Yang et al., ACM MM 2020), HiFaceGAN-style',
     summary='HiFaceGAN-style baseline (single frame: LQ-face guidance into a SPADE generator, GAN + perceptual losses)',
-    stages=('hifacegan',), restorer=hfg_checkpoint_restorer, fresh=_fresh, build=_build, presets=HFG_PRESETS,
+    stages=('hifacegan',), streams=('lq',), restorer=hfg_checkpoint_restorer, fresh=_fresh, build=_build, presets=HFG_PRESETS,
     bench={'hifacegan': (bench_hifacegan, [])},
     losses='hinge adversarial (2 scales) + 10 feature matching + 10 VGG16 feature L1 (small: 0.1 / 1 / 1 + 1.0 L1); LQ residual'))

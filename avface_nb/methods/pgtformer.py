@@ -431,9 +431,6 @@ class PGTStageIII(_PGTBase):
     defaults = dict(loss=dict(w_code=0.5, w_latent=1.0, w_l1=1.0, w_per=1.0, w_adv=0.75, perceptual='lpips'),
                     disc=dict(ndf=64, n_layers=3, norm='bn'), disc_start=0, parts=['encoder', 'tfr'],
                     prev_stage='pgtformer_s2', vqgan_stage='tsvqgan', parse_stage='parse')
-    # small: no adversarial term and LPIPS on every other frame, as TS-VQGAN's stage I at small (there, w_adv 0.75 over a
-    # few hundred CPU steps only undid the reconstruction); the paper's 0.75 stays the default (paper scale)
-    scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2)), 'small': dict(disc=dict(ndf=32, n_layers=3), loss=dict(w_adv=0.0, per_stride=2))}
 
     def setup(self):
         prev = self.scfg['prev_stage']
@@ -516,7 +513,7 @@ pgt_restorer, pgt_checkpoint_restorer, _fresh = frame_restorers(
 SPEC = register(MethodSpec(
     name='pgtformer', title='PGTFormer', paper='004',
     summary='PGTFormer (paper 004): parsing-guided 3D code predictor (TPCP) on the TS-VQGAN prior, temporal fidelity regulator (TFR)',
-    stages=('tsvqgan', 'parse', 'pgtformer_s2', 'pgtformer_s3', 'pgtformer'), shared=('tsvqgan', 'parse'),
+    stages=('tsvqgan', 'parse', 'pgtformer_s2', 'pgtformer_s3', 'pgtformer'), shared=('tsvqgan', 'parse'), streams=('lq', 'parse'),
     restorer=pgt_checkpoint_restorer, fresh=_fresh, build=_build, presets=PGT_PRESETS, ablations=ABLATIONS,
     bench={'pgtformer': (bench_pgtformer, [])},
     losses='stage II: code CE + latent L2 (1 / 1); stage III: 0.5 code CE + 1.0 latent L2 + 1.0 L1 + 1.0 perceptual (LPIPS-vgg) + '

@@ -336,13 +336,6 @@ class TSVQGANStageI(Task):
     "TS-VQGAN stage I: L1 + perceptual + adversarial (1.0/1.0/0.75) + VQ, generator/discriminator alternating."
     defaults = dict(loss=dict(w_l1=1.0, w_per=1.0, w_adv=0.75, w_vq=1.0, gan='ns', perceptual=True, adaptive=False),
                     disc=dict(ndf=64, n_layers=3, norm='bn'), disc_start=0)
-    scale_defaults = {'smoke': dict(disc=dict(ndf=8, n_layers=2), data=dict(frames=4)),
-                      # small: no adversarial term. Over a few hundred CPU steps it only undid the reconstruction: with
-                      # w_adv 0.75 from step 300, L1 went 0.075 -> 0.10-0.13; with VQGAN's adaptive weight from step 500,
-                      # 0.038 -> 0.06-0.077 within 140 steps. The paper's 0.75 stays the default (paper scale). LPIPS on every other frame.
-                      'small': dict(disc=dict(ndf=32, n_layers=3), data=dict(frames=4), batch=4, steps=500,
-                                    loss=dict(per_stride=2, w_adv=0.0)),
-                      'paper': dict(data=dict(frames=6))}
     data_fixed = dict(degrade=None, audio=False, hog=False, interference=None)
 
     model_config = staticmethod(tsvqgan_config)
@@ -369,6 +362,6 @@ class TSVQGANStageI(Task):
 # %% ../../nbs/30_tsvqgan.ipynb #d036b86f
 SPEC = register(MethodSpec(
     name='tsvqgan', title='TS-VQGAN', paper='004 (PGTFormer §3.1, stage I)',
-    summary='temporal-spatial VQGAN (stage I of AVFR, VQFR-style and PGTFormer)', stages=('tsvqgan',),
+    summary='temporal-spatial VQGAN (stage I of AVFR, VQFR-style and PGTFormer)', stages=('tsvqgan',), streams=(),
     build=_build, presets=TSVQGAN_PRESETS, bench={'tsvqgan': (bench_tsvqgan, [])},
     losses='L1 + perceptual (VGG16) + adversarial (1.0 / 1.0 / 0.75; no adversarial term at small scale) + VQ'))

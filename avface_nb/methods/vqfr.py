@@ -160,7 +160,6 @@ vqfr_config, build_vqfr, _build = prior_builders(VQFRStyle, VQFR_PRESETS, 'VQFR'
 class VQFRStage(PriorTask):
     "VQFR-style restorer on the frozen stage-I TS-VQGAN (T = 1): encoder copy + main branch trained with VQFRLoss."
     defaults = dict(loss=dict(w_pixel=1.0, w_per=1.0, w_latent=1.0, w_code=1.0, w_tex=1.0, perceptual='lpips'), vqgan_stage='tsvqgan')
-    scale_defaults = {'small': dict(batch=4)}
     data_fixed = dict(audio=False, hog=False, interference=None)
     build = staticmethod(build_vqfr)
 
@@ -181,6 +180,6 @@ vqfr_restorer, vqfr_checkpoint_restorer, _fresh = frame_restorers('vqfr', _build
 
 SPEC = register(MethodSpec(
     name='vqfr', title='VQFR', paper='baseline (paper 001 Tables 1-2; Gu et al., ECCV 2022), VQFR-style',
-    summary='VQFR-style baseline (single frame on the TS-VQGAN codebook, no audio)', stages=('tsvqgan', 'vqfr'),
+    summary='VQFR-style baseline (single frame on the TS-VQGAN codebook, no audio)', stages=('tsvqgan', 'vqfr'), streams=('lq',),
     restorer=vqfr_checkpoint_restorer, fresh=_fresh, build=_build, presets=VQFR_PRESETS,
     losses='L1 + LPIPS-vgg + latent MSE + code CE + texture L1 (on the frozen stage-I TS-VQGAN)'))

@@ -211,7 +211,6 @@ vrt_config, build_vrt, _build = preset_builders(VRT, 'VRT', tuples=True)   # con
 class VRTTask(FlowPixelTask):
     "VRT-style on LQ/HQ clips: Charbonnier loss on every frame + w_photo × photometric flow term (flow net from scratch)."
     build = staticmethod(build_vrt)
-    scale_defaults = {'smoke': dict(batch=2), 'small': dict(batch=4), 'paper': dict(batch=8)}
 
     model_config = staticmethod(vrt_config)
     model_frames = 16   # data windows of the model's `frames`
@@ -237,7 +236,7 @@ def bench_vrt(clip=None, size: int=224, repeat: int=2, frames: int=6, **_) -> di
 
 SPEC = register(MethodSpec(
     name='vrt', title='VRT-style', paper='baseline (paper 002 Tables 1-2; after Liang et al., IEEE TIP 2024)',
-    summary='VRT-style baseline: TMSA + parallel warping at small width (video, no audio)', stages=('vrt',),
+    summary='VRT-style baseline: TMSA + parallel warping at small width (video, no audio)', stages=('vrt',), streams=('lq',),
     restorer=vrt_checkpoint_restorer, presets=VRT_PRESETS, bench={'vrt': (bench_vrt, [])},
     losses='Charbonnier (ε = 1e-3) + 0.1 × photometric flow term (flow net trained from scratch)',
     fresh=_fresh, build=_build))   # fresh: a fresh model, speed figures only
