@@ -1,6 +1,7 @@
 """A fresh clone reproduces the committed evaluation rows: for each method family with a committed small-scale checkpoint
 under runs/small/, that `final.pt`, re-evaluated with today's code on the first two test clips of the small synthetic corpus
-(generated and prepared here from seed 42, as `make reproduce` does) and exactly as its report scores it (test preset,
+(generated and prepared here from seed 42, as `make reproduce` does) and exactly as its report scores it; where the report's
+record (reports/html/runs.json) lists the checkpoints it used, this final must be the one it lists (same digest) (test preset,
 metrics, landmark detector, lip-sync expert), gives the report's committed rows (reports/html/<report>_rows.csv) within
 the tolerances below:
 
@@ -62,6 +63,15 @@ def test_committed_rows_reproduce(case):
     rows_p, ck = ROOT/'reports/html'/f'{report}_rows.csv', ROOT/ck
     if not rows_p.exists(): pytest.skip(f'no committed rows {rows_p.relative_to(ROOT)}')
     if not ck.exists(): pytest.skip(f'no committed checkpoint {ck.relative_to(ROOT)}')
+    # the rows must be the ones this checkpoint made: a report rendered since runs were recorded lists each checkpoint's digest
+    import json
+    from avface_nb.evaluate import file_digest
+    used = (json.loads((ROOT/'reports/html/runs.json').read_text()).get(report) or {}).get('runs') or {}
+    rel = ck.relative_to(ROOT).as_posix()
+    if used:
+        assert rel in used, f'{report} was rendered without {rel}: its rows are not this checkpoint\'s'
+        assert used[rel] == file_digest(ck), (f'{rel} (digest {file_digest(ck)}) is not the checkpoint {report} was rendered from '
+                                              f'({used[rel]}): render the report again, or restore the published final')
     from avface_nb.experiments import ensure_corpus
     from avface_nb.evaluate import test_clips, evaluate
     rows = pd.read_csv(rows_p)
