@@ -17,7 +17,7 @@ __all__ = ['RUN_LOG_ENV', 'TRAIN_ENV', 'DONE', 'SYNCNET_NOTE', 'PRIOR_STAGES', '
            'report_list', 'rel', 'config_path', 'train_run', 'log_used_runs', 'used_runs', 'final_ckpt',
            'shared_stages', 'run_name', 'method_runs', 'stage_plan', 'recorded_instead', 'log_stale', 'stale_runs',
            'done_stage', 'last_stage', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'step_seconds',
-           'stage_cost', 'deadline_hook', 'run_state', 'train_plan', 'runs_summary', 'summary_line', 'cli',
+           'stage_cost', 'deadline_hook', 'run_state', 'train_plan', 'job_needs', 'runs_summary', 'summary_line', 'cli',
            'run_labels', 'report_runs', 'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set',
            'time_methods', 'real_clip_inputs', 'sync_gate', 'score_real_restorations', 'stage_budgets', 'method_frames',
            'step_rates', 'step_rate', 'entry_stages', 'plan_stages', 'plan_budget', 'plan_minutes', 'run_budget',
@@ -419,7 +419,7 @@ def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=T
                dry_run: bool=False, # train nothing: say what each run is and what it would cost
                deadline: float|None=None, # minutes from now: no stage starts that cannot end by then (measured s/step)
                ) -> list[dict]:
-    "Train every run the reports need at a scale (first the shared earlier stages, then every method run, `jobs` at a time); returns one {run, stages} per run."
+    "Train every run the reports need at a scale, `jobs` at a time: the shared earlier stages first, and each method run as soon as the shared stages it stands on are done; returns one {run, stages} per run."
     import time
     from tqdm.auto import tqdm
     plan = load_plan()
@@ -433,13 +433,30 @@ def train_plan(scale: str, reports=None, device: str|None=None, progress: bool=T
                 out += _job((kind, scale, device, threads, j, dry_run, until))
         return out
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+    needs = [job_needs(j) for j in runs]                                    # each run waits for its own shared stages only
+    waiting, done_names, bar = list(range(len(runs))), set(), tqdm(total=len(shared) + len(runs), desc='runs', disable=not progress)
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context('spawn')) as ex:
-        for kind, js in (('shared', shared), ('run', runs)):                    # phase 1 must finish before phase 2
-            futs = [ex.submit(_job, (kind, scale, device, threads, j, False, until)) for j in js]
-            for f in tqdm(futs, desc=f'{kind} runs', disable=not progress):
-                out += f.result()
+        futs = {ex.submit(_job, ('shared', scale, device, threads, j, False, until)): ('shared', j) for j in shared}
+        def release():
+            for i in [i for i in waiting if needs[i] <= done_names]:
+                waiting.remove(i); futs[ex.submit(_job, ('run', scale, device, threads, runs[i], False, until))] = ('run', runs[i])
+        release()
+        while futs:
+            fin, _ = wait(list(futs), return_when=FIRST_COMPLETED)
+            for f in fin:
+                kind, j = futs.pop(f)
+                out += f.result(); bar.update()
+                if kind == 'shared': done_names.add((j['data'], j['name']))
+            release()
+    bar.close()
     return out
+
+def job_needs(j: dict) -> set:
+    "The shared jobs (data, run folder) a method run stands on (`plan_jobs`'s shared entries)."
+    spec = registry.get(j['method'])
+    s1 = j['seed'] if j.get('stage_seed') is None else int(j['stage_seed'])
+    return {(j['data'], name) for _, name, _ in shared_stages(spec, j['ablation'], j['prefix'], s1, j['sets'])}
 
 def runs_summary(res: list[dict], scale: str, speeds: dict|None=None) -> pd.DataFrame:
     "One row per run folder of `train_plan`'s result: state, the stages still to train, and their estimated CPU-minutes (`speeds`: `step_seconds(scale)`)."
