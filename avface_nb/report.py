@@ -12,12 +12,13 @@ from .core import InputError, atomic_output, repo_root
 from .experiments import reports_dir, load_params, report_list, rel, budget_table   # the reports' settings live there
 
 # %% auto #0
-__all__ = ['PROVENANCE_PATHS', 'BANNERS', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
-           'stale_banner', 'dirty_banner', 'provenance_html', 'banner', 'show_banner', 'save_table', 'show_claims',
-           'show_best', 'show_paper', 'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle',
-           'viewer_html', 'show_viewer', 'run_report', 'write_index', 'cli']
+__all__ = ['PROVENANCE_PATHS', 'SCALE_LINES', 'OFFLINE_TEMPLATE', 'tree_state', 'git_commit', 'dirty_reason', 'check_tree',
+           'stale_banner', 'dirty_banner', 'provenance_html', 'corpus_facts', 'describe_corpus', 'describe_models',
+           'banner', 'show_banner', 'table_html', 'show_df', 'save_table', 'show_claims', 'show_best', 'show_paper',
+           'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html', 'show_viewer',
+           'run_report', 'write_index', 'cli']
 
-# %% ../nbs/60_report.ipynb #e2337169
+# %% ../nbs/60_report.ipynb #971b0b56
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
                     'pyproject.toml', 'requirements.txt', 'requirements-nodeps.txt', 'constraints.txt', 'environment.yml']
 
@@ -80,21 +81,97 @@ def provenance_html(rec: dict) -> str:
             + (f'{len(runs)} checkpoints used (SHA-256, first 16 hex digits):</p><table>{items}</table>' if runs
                else 'No trained run used.</p>') + '</div>')
 
-# %% ../nbs/60_report.ipynb #7f4a08a5
-BANNERS = {
+# %% ../nbs/60_report.ipynb #7e3be470
+SCALE_LINES = {
     'smoke': 'SMOKE SCALE: these numbers are not evidence. This run only proves that the whole path runs and the tables are produced.',
-    'small': 'Small (CPU) scale on the built-in synthetic corpus: orderings mean something, absolute values are not comparable with the paper\'s VoxCeleb2 numbers.',
-    'paper': 'Paper scale.',
+    'small': "Small (CPU) scale: orderings between rows mean something; absolute values are not comparable with the paper's.",
+    'paper': "Paper scale: the papers' sizes and schedules.",
 }
 
-def banner(scale: str) -> str:
-    "The first line of a report at `scale`."
-    return BANNERS.get(scale, f'Scale {scale}.')
+def _n(k: int, what: str) -> str:
+    "'1 speaker', '3 speakers'."
+    return f'{k:,} {what}' + ('' if k == 1 else 's')
 
-def show_banner(scale: str):
-    "Display the banner as the report's first output (markdown)."
+def corpus_facts(corpus, # a prepared corpus folder (`corpus.ensure_corpus`, `avface prepare`)
+                 ) -> dict:
+    "What a corpus is, from its index.json and split.json: kind ('synthetic': the generator made its videos; 'real': the shared real clips; else 'prepared'), speakers, clips, crop size, aligned, and the split's counts (unit 'speaker' or 'clip')."
+    from avface_nb.data import read_split, corpus_clips
+    from avface_nb.core import real_clips
+    root = Path(corpus)
+    sp = read_split(root)                                                # InputError naming the folder when it is none
+    metas = corpus_clips(root)
+    srcs = [Path(m.get('source', '')) for m in metas]
+    real = {p.name for p in real_clips()}
+    if metas and all((s.parent.parent/'corpus.json').is_file() for s in srcs): kind = 'synthetic'
+    elif metas and real and all(s.name in real for s in srcs): kind = 'real'
+    else: kind = 'prepared'
+    unit = 'clip' if sp.get('unit') == 'clip' else 'speaker'
+    return dict(kind=kind, path=rel(root), speakers=len({m['speaker'] for m in metas}), clips=len(metas),
+                size=metas[0].get('size') if metas else None, aligned=any(m.get('aligned') for m in metas), unit=unit,
+                **{k: len(sp.get(k) or []) for k in ('train', 'val', 'test')})
+
+def describe_corpus(corpus, # a prepared corpus folder
+                    ) -> str:
+    "One phrase on a corpus and the split a report used: 'the synthetic corpus of 60 speakers (120 clips, 64-px crops), split 44 training / 4 validation / 12 test speakers'."
+    f = corpus_facts(corpus)
+    one_each = f['speakers'] == f['clips']                              # a real clip is its own speaker
+    what = {'synthetic': f"the synthetic corpus of {_n(f['speakers'], 'speaker')}" + (f" ({f['clips']:,} clips" if not one_each else ' ('),
+            'real': f"the {f['clips']} shared real clips (", 'prepared': f"the prepared corpus {f['path']} ({_n(f['speakers'], 'speaker')}, {f['clips']:,} clips"}[f['kind']]
+    what += (', ' if not what.endswith('(') else '') + (f"{f['size']}-px crops" if f['size'] else 'crops') + (', faces aligned to the 5-point template' if f['aligned'] else '') + ')'
+    unit = 'clip' if f['unit'] == 'clip' or (one_each and f['kind'] == 'real') else 'speaker'
+    parts = [f"{f['train']:,} training"] + ([f"{f['val']:,} validation"] if f['val'] else []) + [_n(f['test'], f'test {unit}')]
+    return f"{what}, split {' / '.join(parts)}"
+
+def describe_models(runs: dict, # a report's runs {key: {seed: checkpoint}} (`report_runs`)
+                    labels: dict|None=None, # key -> display name
+                    where: str='', # what they were trained on, e.g. 'on its training speakers'
+                    ) -> str:
+    "One phrase on a report's trained models: how many, and how many training seeds each ('4 models trained here, 3 training seeds each (42, 43, 44)')."
+    if not runs: return 'no trained model'
+    lab = lambda k: (labels or {}).get(k, str(k))
+    n = {k: len(v) for k, v in runs.items()}
+    seeds = lambda ks: ', '.join(str(s) for s in sorted({s for k in ks for s in runs[k]}))
+    head = f"{_n(len(runs), 'model')} trained here" + (f' {where}' if where else '')
+    if len(set(n.values())) == 1:
+        c = next(iter(n.values()))
+        return head + f", {_n(c, 'training seed')}" + (' each' if len(runs) > 1 else '') + f' ({seeds(runs)})'
+    groups = {}
+    for k, c in n.items(): groups.setdefault(c, []).append(k)
+    out = []
+    for c in sorted(groups, reverse=True):
+        ks = groups[c]
+        who = ', '.join(lab(k) for k in ks) if len(ks) <= 3 else f"{len(ks)} of them"
+        out.append(f"{_n(c, 'training seed')} ({seeds(ks)}) for {who}")
+    return head + ': ' + '; '.join(out)
+
+def banner(scale: str, # smoke | small | paper
+           data, # what the numbers are measured on, and what the models learnt from (a phrase, or a list of them): `describe_corpus`
+           models, # what the models are (a phrase or a list): `describe_models`, or say that the weights are fresh
+           paper: str, # the data the paper used, for contrast (e.g. 'VoxCeleb2 (about a million utterances of 6,112 speakers)')
+           ) -> str:
+    "The first line of a report, from its own facts: at smoke scale first that the numbers are not evidence; then the data, the models and the paper's data."
+    j = lambda v: '; '.join(v) if isinstance(v, (list, tuple)) else str(v)
+    head = SCALE_LINES.get(scale, f'Scale {scale}.')
+    return f'{head} Data: {j(data)}. Models: {j(models)}. The paper used {paper}.'
+
+def show_banner(scale: str, data, models, paper: str):
+    "Display the banner (`banner`) as the report's first output (markdown)."
     from IPython.display import display, Markdown
-    display(Markdown(f'**{banner(scale)}**'))
+    display(Markdown(f'**{banner(scale, data, models, paper)}**'))
+
+def table_html(df: pd.DataFrame, # any table
+               index: bool|None=None, # show the index (None: unless it is the default 0..n-1)
+               ) -> str:
+    "The table as HTML with every cell in full: pandas' display cuts text past 50 characters with '...'; here long text wraps within its column."
+    if index is None: index = not isinstance(df.index, pd.RangeIndex)
+    with pd.option_context('display.max_colwidth', None, 'display.max_rows', None, 'display.max_columns', None):
+        h = df.to_html(index=index, border=0, classes='dataframe avface-table', na_rep='NaN')
+    return ('<style>.avface-table td{white-space:normal;overflow-wrap:anywhere;max-width:40em;vertical-align:top}</style>' + h)
+
+def show_df(df: pd.DataFrame, index: bool|None=None):
+    "Display a table with every cell in full (`table_html`)."
+    from IPython.display import display, HTML
+    display(HTML(table_html(df, index)))
 
 def save_table(df: pd.DataFrame, # the table
                report: str, # report name
@@ -119,7 +196,7 @@ def show_claims(df: pd.DataFrame, # evaluation rows (method, clip, speaker, seed
     save_table(t, report, 'claims', out_dir)
     display(Markdown('Verdicts: ' + ', '.join(f'{v} {n}' for v, n in verdict_counts(t).items())
                      + ' (95 % interval of the paired per-clip difference; test speakers and training seeds resampled).'))
-    display(format_claims(t))
+    show_df(format_claims(t))
     return t
 
 def show_best(best: pd.DataFrame, # from `stats.best_table`
@@ -127,7 +204,7 @@ def show_best(best: pd.DataFrame, # from `stats.best_table`
     "Save a summary of 'A beats every competitor' verdicts as `<report>_best.csv` and display it under `title`."
     from IPython.display import display, Markdown
     save_table(best, report, 'best', out_dir)
-    display(Markdown(f'**{title}**')); display(best)
+    display(Markdown(f'**{title}**')); show_df(best)
     return best
 
 def show_paper(paper: str, table: str, # e.g. '001', 'table1_2' (reports/papers/<paper>_<table>.csv)
@@ -137,7 +214,7 @@ def show_paper(paper: str, table: str, # e.g. '001', 'table1_2' (reports/papers/
     from IPython.display import display, Markdown
     from avface_nb.experiments import paper_table
     t = paper_table(paper, table)
-    display(Markdown(f"### The paper's {what}")); display(t)
+    display(Markdown(f"### The paper's {what}")); show_df(t)
     return t
 
 def show_table(df: pd.DataFrame, # evaluation rows
@@ -147,16 +224,15 @@ def show_table(df: pd.DataFrame, # evaluation rows
     from avface_nb.evaluate import summarise
     table = summarise(df)
     save_table(df, report, 'rows', out_dir); save_table(table, report, out_dir=out_dir)
-    display(Markdown(f'### {title}')); display(table)
+    display(Markdown(f'### {title}')); show_df(table)
     return table
 
-def show_budget(runs: dict, labels: dict, losses: dict|None=None):
-    "The training budget of each run (`experiments.budget_table`, every seed): counted stages, steps, batch, frames seen per seed, seeds, CPU-minutes, device; losses."
+def show_budget(runs: dict, labels: dict, losses: dict|None=None) -> None:
+    "Show the training budget of each run (`experiments.budget_table`, every seed) under one heading: counted stages, steps, batch, frames seen per seed, seeds, CPU-minutes, device (cpu or cuda); losses. Returns nothing, so a cell that ends with it shows the table once (`experiments.budget_table` gives the table)."
     from IPython.display import display, Markdown
     b = budget_table({labels[k]: v for k, v in runs.items()})
     if losses: b['losses'] = [losses.get(k, '') for k in runs]
-    display(Markdown('### Training budget (frames seen per seed = steps × batch × frames per window over the stages after the shared priors; the same for every method of a table)')); display(b)
-    return b
+    display(Markdown('### Training budget (frames seen per seed = steps × batch × frames per window over the stages after the shared priors; the same for every method of a table)')); show_df(b)
 
 def show_boxes(df: pd.DataFrame, names=('PSNR', 'PSNR(mouth)', 'LPIPS(alex)')):
     "Per-clip box plots of some metrics, one panel each."
@@ -188,7 +264,7 @@ def show_oracle(curves: dict, # label -> code-oracle curve: rows (clip, fraction
     import matplotlib.pyplot as plt
     from IPython.display import display, Markdown
     means = pd.concat({k: c.groupby('fraction')[['code_acc', 'PSNR']].mean() for k, c in curves.items()}, names=['model', 'share of codes set right'])
-    display(means.round(4))
+    show_df(means.round(4))
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for k in curves:
         cm = means.loc[k]
@@ -204,15 +280,17 @@ def viewer_html(methods: dict, # name -> evaluation method (clip -> restored fra
                 clip: dict, # a test clip (`evaluate.test_clips`): 'hq', optional 'landmarks', 'clip_id'
                 max_frames: int|None=None, # consecutive frames from the first (None: the whole clip, as far as the viewer's byte budget allows)
                 first: str|None=None, # the method under study: the viewer's right-hand side at first (default: the last one)
+                degraded=('LQ input',), # the methods that show the degraded input: their dropped frames are marked (the clip's 'degradation' record)
                 **kwargs) -> str: # more `comparison_data` arguments (e.g. `budget`)
-    "The static comparison viewer of one test clip as HTML: every method and the reference, consecutive frames, a mouth zoom."
-    from avface_nb.viz import comparison_data, comparison_html
+    "The static comparison viewer of one test clip as HTML: every method and the reference, consecutive frames, a mouth zoom; the degraded input's frames marked where its degradation dropped one."
+    from avface_nb.viz import comparison_data, comparison_html, dropped_frames
     from avface_nb.metrics import mouth_boxes
     shown = {n: fn(clip) for n, fn in methods.items()}
     if first is not None and first not in shown: raise ValueError(f'first={first!r} is not among the methods {list(shown)}')
     mb = mouth_boxes(clip['landmarks'], clip['hq'].shape[1:3]) if clip.get('landmarks') is not None else None
+    drop = dropped_frames(clip.get('degradation'))                    # the record `degrade.apply` kept, never pixel equality
     d = comparison_data(shown, reference=clip['hq'], mouth_boxes=mb, stride=1, max_frames=max_frames or len(clip['hq']),
-                        title=clip['clip_id'], **kwargs)
+                        title=clip['clip_id'], repeats={n: drop for n in shown if n in degraded}, **kwargs)
     return comparison_html(d, right=first)
 
 def show_viewer(methods: dict, # name -> evaluation method (clip -> restored frames)
@@ -224,7 +302,7 @@ def show_viewer(methods: dict, # name -> evaluation method (clip -> restored fra
     from IPython.display import display, HTML
     display(HTML(viewer_html(methods, clip, max_frames, first, **kwargs)))
 
-# %% ../nbs/60_report.ipynb #988f52b5
+# %% ../nbs/60_report.ipynb #e4968ec0
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {#- nbconvert's lab page without the scripts it loads from a CDN (require.js, MathJax, mermaid): offline they fail
     in the console, and reports need none of them (the viewer's script is inline; no report writes LaTeX or mermaid) -#}

@@ -115,7 +115,7 @@ def verdict(low: float, high: float, # interval of the difference A - B
     lo, hi = sorted((sign * low, sign * high))
     return 'confirmed' if lo > 0 else 'contradicted' if hi < 0 else 'inconclusive'
 
-# %% ../nbs/50_stats.ipynb #b1f0235d
+# %% ../nbs/50_stats.ipynb #48021b6a
 @dataclass
 class Claim:
     "A paper's claim: method `a` is better than `b` on `metric`, where `direction` ('higher'/'lower') is better."
@@ -139,6 +139,7 @@ MIN_CLUSTERS = 5   # fewer resampled clusters (speakers, or clips of one speaker
 
 def claims_table(df: pd.DataFrame, # tidy evaluation rows (see `paired_differences`)
                  claims: list[Claim],
+                 trained: bool=True, # False: the rows come from untrained (freshly initialised) models, whose seed is no training seed
                  **bootstrap_kw, # passed to `cluster_bootstrap` (n_resamples, confidence, seed)
                  ) -> pd.DataFrame:
     "One row per claim with columns `CLAIM_COLUMNS`: means, difference A - B, its interval and the verdict."
@@ -158,7 +159,8 @@ def claims_table(df: pd.DataFrame, # tidy evaluation rows (see `paired_differenc
         note = []
         if np.isnan(lo): note.append('one clip and one seed: nothing to resample, no interval')
         elif ns == 1: note.append('one test speaker: clips are the clusters (speaker variation not covered)')
-        if nk == 1 and not np.isnan(lo): note.append('one training seed: seed variation not covered')
+        if nk == 1 and not np.isnan(lo):
+            note.append('one training seed: seed variation not covered' if trained else 'untrained models (fresh weights): no training seed')
         v = verdict(lo, hi, c.direction)
         ncl = ns if ns > 1 else nc                                   # the clusters the bootstrap resampled
         if ncl < MIN_CLUSTERS and not np.isnan(lo):
@@ -234,7 +236,7 @@ def margin_claim(text: str, # the claim, e.g. 'A's PSNR margin over B is larger 
                 n_clips=d1[['speaker', 'clip']].drop_duplicates().shape[0] + d2[['speaker', 'clip']].drop_duplicates().shape[0],
                 n_seeds=max(d1['seed'].nunique(), d2['seed'].nunique()), note='; '.join(note))
 
-# %% ../nbs/50_stats.ipynb #21cb60a6
+# %% ../nbs/50_stats.ipynb #a2bea917
 VERDICTS = ('confirmed', 'contradicted', 'inconclusive', 'n/a')
 
 def verdict_counts(table: pd.DataFrame, # from `claims_table` (a `verdict` column)

@@ -12,11 +12,11 @@ from .core import atomic_output
 
 # %% auto #0
 __all__ = ['VIEWER_BUDGET', 'VIEW_MIN', 'MAX_SCALE', 'SCRUBBER_MIN', 'PIXELATED_CSS', 'pick_frames', 'display_size',
-           'resize_frames', 'encode_frame', 'data_uri', 'decode_data_uri', 'repeated_frames', 'comparison_data',
-           'auto_scale', 'zoom_size', 'comparison_html', 'show_comparison', 'node_check', 'save_comparison_html',
-           'ComparisonWidget']
+           'resize_frames', 'encode_frame', 'data_uri', 'decode_data_uri', 'repeated_frames', 'dropped_frames',
+           'comparison_data', 'auto_scale', 'zoom_size', 'comparison_html', 'show_comparison', 'node_check',
+           'save_comparison_html', 'ComparisonWidget']
 
-# %% ../nbs/22_viz.ipynb #29c3626a
+# %% ../nbs/22_viz.ipynb #3c44f2f9
 VIEWER_BUDGET = 1_500_000 # default byte budget of one viewer's embedded data (frames + metrics)
 
 def _check_video(name, v) -> np.ndarray:
@@ -75,7 +75,37 @@ def repeated_frames(frames) -> np.ndarray: # bool, one per frame
     if len(frames) > 1: out[1:] = (frames[1:] == frames[:-1]).reshape(len(frames) - 1, -1).all(1)
     return out
 
-# %% ../nbs/22_viz.ipynb #58e39609
+def dropped_frames(degradation: dict|None, # the resolved config `degrade.apply` returned (a test clip's 'degradation'), or None
+                   ) -> list[int]: # frame indices (from 0), sorted
+    "The frames a degradation dropped, from its record: the `dropped` list of each `frame_loss` step (in chains too); [] without frame loss."
+    if degradation is None: return []
+    if not isinstance(degradation, dict) or 'type' not in degradation:
+        raise ValueError(f'a degradation record is the resolved config degrade.apply returns (a dict with a type), not {degradation!r}')
+    out = set()
+    def walk(c):
+        if c.get('type') == 'chain':
+            for st in c.get('steps', []): walk(st)
+        elif c.get('type') == 'frame_loss':
+            if 'dropped' not in c: raise ValueError('a frame_loss step without its dropped frames: pass the resolved config degrade.apply returns, not a preset')
+            out.update(int(i) for i in c['dropped'])
+    walk(degradation)
+    return sorted(out)
+
+def _repeat_masks(videos: dict, repeats: dict|None) -> dict:
+    "Per method, a bool mask of the frames marked as repeats: from `repeats` ({method: dropped frame indices}), else by pixel equality."
+    if repeats is None: return {m: repeated_frames(v) for m, v in videos.items()}
+    unknown = set(map(str, repeats)) - set(videos)
+    if unknown: raise ValueError(f'repeats given for unknown method(s) {sorted(unknown)} (methods: {list(videos)})')
+    out = {}
+    for m, v in videos.items():
+        r = np.zeros(len(v), bool)
+        ix = np.asarray(repeats.get(m, []), int)
+        if ix.size and (ix.min() < 1 or ix.max() >= len(v)):
+            raise ValueError(f'repeats[{m!r}]: frame indices must lie in 1..{len(v) - 1} (frame 0 cannot repeat one before it), got {ix.tolist()}')
+        r[ix] = True; out[m] = r
+    return out
+
+# %% ../nbs/22_viz.ipynb #913c4270
 def _metric_values(videos, ref_name, boxes, metrics, idx) -> dict:
     "Per-frame metrics at frames `idx`: given ones subsampled, plus PSNR (and mouth PSNR) against the reference."
     T = len(next(iter(videos.values())))
@@ -115,7 +145,9 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
                     budget: int=VIEWER_BUDGET, # byte budget of the whole dict as JSON
                     fps: float=25.0, # the clip's frame rate (playback runs at fps / the mean frame step)
                     reference_name: str='GT', # the reference's name among the methods
-                    title: str|None=None) -> dict: # shown above the viewer
+                    title: str|None=None, # shown above the viewer
+                    repeats: dict|None=None, # {method: frames (from 0) the degradation dropped (`dropped_frames`)}: marked there only, other methods nowhere; None: exact copies of the frame before are marked
+                    ) -> dict:
     "A small JSON-ready dict for the viewers: method names, per-frame data URIs, per-frame metrics, mouth boxes."
     if not frames_by_method: raise ValueError('frames_by_method is empty: give at least one method')
     videos = {str(m): _check_video(m, v) for m, v in frames_by_method.items()}
@@ -134,7 +166,7 @@ def comparison_data(frames_by_method: dict, # {method name: `T×H×W×3` uint8 R
     hw = display_size(*src.shape[1:3], size)
     small = {m: resize_frames(v[idx], hw) for m, v in videos.items()}
     vals = _metric_values(videos, reference_name if reference is not None else None, boxes, metrics, idx)
-    reps = {m: repeated_frames(v)[idx] for m, v in videos.items()}
+    reps = {m: r[idx] for m, r in _repeat_masks(videos, repeats).items()}
     names = [m for m in videos if m != reference_name or reference is None]
     notes, q, keep = [], int(quality), np.arange(len(idx))
     while True:
@@ -482,7 +514,7 @@ def save_comparison_html(path, # destination `.html` file
     with atomic_output(path) as tmp: tmp.write_text(page, encoding='utf-8')
     return path
 
-# %% ../nbs/22_viz.ipynb #089f77e0
+# %% ../nbs/22_viz.ipynb #19256196
 def _mouth_crop(frame, box, hw) -> np.ndarray:
     "The box (x0, y0, x1, y1 in the frame's pixels) grown to 3:2, clamped inside, resized to `hw` with nearest neighbour."
     H, W = frame.shape[:2]
@@ -510,11 +542,12 @@ class ComparisonWidget:
                  fps: float=25.0, # playback rate
                  fmt: str='png', # image format sent to the browser ('png': exact pixels; 'jpeg')
                  quality: int=90, # JPEG quality
-                 reference_name: str='GT'): # the reference's name among the methods
+                 reference_name: str='GT', # the reference's name among the methods
+                 repeats: dict|None=None): # {method: frames the degradation dropped}, as `comparison_data`
         try: import ipywidgets as W
         except ImportError as e: raise ImportError('ComparisonWidget needs ipywidgets; use show_comparison for a static viewer') from e
         d = comparison_data(frames_by_method, reference, mouth_boxes, max_frames=1, size=8, fmt='png', budget=10**9,
-                            reference_name=reference_name)   # validates the inputs and fixes the method order
+                            reference_name=reference_name, repeats=repeats)   # validates the inputs and fixes the method order
         self.videos = {str(m): np.asarray(v) for m, v in frames_by_method.items()}
         if reference is not None: self.videos[reference_name] = np.asarray(reference)
         self.T = len(next(iter(self.videos.values())))
@@ -524,7 +557,7 @@ class ComparisonWidget:
         self.zoom_height = zoom_height
         self.values = _metric_values(self.videos, reference_name if reference is not None else None, self.boxes,
                                      metrics, np.arange(self.T))
-        self.repeats = {m: repeated_frames(v) for m, v in self.videos.items()}
+        self.repeats = _repeat_masks(self.videos, repeats)
         k = _whole_scale(scale, *self.hw)
         names = d['methods']
         self.method = W.Dropdown(options=names, value=d['left'], description='method')

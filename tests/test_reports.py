@@ -56,6 +56,34 @@ ABS_PATH = re.compile(r'(?<![\w.~:/-])/(?:tmp|home|root|work|Users|var/folders|p
 def test_every_report_has_expectations():
     assert set(EXPECTED) == set(REPORTS), (sorted(EXPECTED), sorted(REPORTS))
 
+# helpers that display a table and return it: a cell ending with a bare call would show the table a second time
+RETURNS_TABLE = {'show_table', 'show_paper', 'show_claims', 'show_best', 'show_oracle', 'show_curves'}
+
+def code_cells(name: str) -> list[str]:
+    import nbformat
+    nb = nbformat.read(ROOT/'reports'/f'{name}.ipynb', as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == 'code' and 'parameters' not in c.metadata.get('tags', [])]
+
+def calls(src: str) -> list:
+    import ast
+    return [n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+
+@pytest.mark.parametrize('name', sorted(REPORTS))
+def test_report_says_what_it_is_once(name):
+    """Static, without running the report: its first cell after the parameters ends with the banner built from the report's
+    own facts (data, models, the paper's data: `show_banner(scale, data, models, paper)`); the budget table is shown at most
+    once (`show_budget` returns nothing); no cell ends with a bare call of a helper that returns the table it displayed."""
+    import ast
+    cells = code_cells(name)
+    last = ast.parse(cells[0]).body[-1]
+    assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and ast.unparse(last.value.func) == 'show_banner', cells[0]
+    assert len(last.value.args) + len(last.value.keywords) == 4, f'{name}: show_banner(scale, data, models, paper), got {ast.unparse(last)}'
+    assert sum(ast.unparse(c.func) == 'show_budget' for src in cells for c in calls(src)) <= 1, f'{name} shows its budget twice'
+    for src in cells:
+        end = ast.parse(src).body[-1] if ast.parse(src).body else None
+        if isinstance(end, ast.Expr) and isinstance(end.value, ast.Call):
+            assert ast.unparse(end.value.func) not in RETURNS_TABLE, f'{name}: a cell ends with {ast.unparse(end)}: its table shows twice'
+
 @pytest.fixture(scope='module', params=sorted(REPORTS))
 def report(request, tmp_path_factory):
     "Run one report at smoke scale into a fresh folder: (name, folder, completed process)."
@@ -142,6 +170,14 @@ def test_report_html(report):
         lines = lines[1:]
     else: assert 'avface-dirty' not in page
     assert lines and lines[0].startswith(BANNER), lines[:3]
+    assert all(w in lines[0] for w in ('Data: ', 'Models: ', 'The paper used ')), lines[0]     # the banner says what the page is
+    if name == '004_table2': assert 'untrained' in lines[0] and 'trained here' not in lines[0], lines[0]
+    else: assert 'trained here' in lines[0], lines[0]
+    if 'realclips' in name: assert 'shared real clips' in lines[0] and 'split 8 training / 3 test clips' in lines[0], lines[0]
+    assert page.count('Training budget') <= 1, f'{name} shows its budget table twice'
+    assert '<td>auto</td>' not in page                                     # the device column says cpu or cuda
+    cut = re.findall(r'<td>[^<]*(?:\.\.\.|…)</td>', page)
+    assert not cut, f'table cells cut short in {name}.html: {cut[:3]}'
     assert 'Provenance' in page and rec['commit'] in page and all(d in page for d in rec['runs'].values())
     assert 'Traceback (most recent call last)' not in page and 'application/vnd.jupyter.error' not in page
     methods, metrics = EXPECTED[name]
@@ -222,3 +258,9 @@ def check_claims_table(name: str, out: Path):
 def test_report_claims_table(report):
     name, out, _ = report
     check_claims_table(name, out)
+    c = read_csv(out/f'{name}_claims.csv')
+    if name == '004_table2': assert not c['note'].str.contains('one training seed').any(), c['note'].tolist()   # fresh weights
+    if name == '001_table3_4':         # paper 001's Tables 3-4: the full model against each of three ablations on four metrics
+        full = EXPECTED[name][0][1]
+        abl = c[(c['A'] == full) & c['B'].isin(EXPECTED[name][0][2:]) & (c['metric'].isin(['PSNR', 'SSIM', 'LPIPS(alex)']) | c['metric'].str.startswith('TLME'))]
+        assert len(abl.drop_duplicates(['B', 'metric'])) == 12, abl[['B', 'metric']].values.tolist()
