@@ -185,6 +185,9 @@ def method_runs(method: str, # a registered method
                 else: mine = {st: dict(status='deferred', why=['a shared stage was deferred']) for st in spec.stages}
             for st, name, ss, r in shared: status.append(dict(run=name, stages=r))
             status.append(dict(run=mname, stages=mine))
+            if not dry_run:                                                 # what a report used, reused or trained (its record)
+                for _, _, _, r in shared: log_used_runs(r)
+                log_used_runs(mine)
             fin = last_stage(spec, sets)
             out[(a, seed)] = Path(repo_root()/'runs'/scale/mname/fin/'final.pt') if 'path' not in mine.get(fin, {}) else final_ckpt(mine, fin)
     return out
