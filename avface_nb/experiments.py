@@ -13,13 +13,13 @@ from .core import InputError, atomic_output, repo_root, SEED
 from . import registry
 
 # %% auto #0
-__all__ = ['RUN_LOG_ENV', 'TRAIN_ENV', 'DONE', 'SYNCNET_NOTE', 'PRIOR_STAGES', 'STEP_SECONDS', 'reports_dir', 'load_params',
-           'report_list', 'rel', 'config_path', 'train_run', 'log_used_runs', 'used_runs', 'final_ckpt',
-           'shared_stages', 'run_name', 'method_runs', 'stage_plan', 'recorded_instead', 'log_stale', 'stale_runs',
-           'done_stage', 'last_stage', 'load_plan', 'plan_entries', 'plan_runs', 'plan_jobs', 'step_seconds',
-           'stage_cost', 'deadline_hook', 'run_state', 'train_plan', 'job_needs', 'runs_summary', 'summary_line', 'cli',
-           'run_labels', 'report_runs', 'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set',
-           'time_methods', 'real_clip_inputs', 'sync_gate', 'score_real_restorations', 'stage_budgets', 'method_frames',
+__all__ = ['RUN_LOG_ENV', 'TRAIN_ENV', 'DONE', 'SYNCNET_NOTE', 'reports_dir', 'load_params', 'report_list', 'rel', 'config_path',
+           'train_run', 'log_used_runs', 'used_runs', 'final_ckpt', 'shared_stages', 'run_name', 'method_runs',
+           'stage_plan', 'recorded_instead', 'log_stale', 'stale_runs', 'done_stage', 'last_stage', 'load_plan',
+           'plan_entries', 'plan_runs', 'plan_jobs', 'step_seconds', 'stage_cost', 'deadline_hook', 'run_state',
+           'train_plan', 'job_needs', 'runs_summary', 'summary_line', 'cli', 'run_labels', 'report_runs',
+           'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs',
+           'sync_gate', 'score_real_restorations', 'budget_facts', 'prior_stages', 'stage_budgets', 'method_frames',
            'step_rates', 'step_rate', 'entry_stages', 'plan_stages', 'plan_budget', 'plan_minutes', 'run_budget',
            'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
 
@@ -658,17 +658,24 @@ def score_real_restorations(restorers: dict, # label -> (restorer, its training 
     return pd.DataFrame(rows)
 
 # %% ../nbs/51_experiments.ipynb #fc23db05
-PRIOR_STAGES = ('tsvqgan', 'parse', 'gavn_lmk')   # shared priors: the stage-I codebook, the face-parsing expert E_p, GAVN's landmark detector
+def budget_facts() -> dict:
+    "reports/budget.yaml: the shared prior stages (listed in budgets, not counted) and fallback seconds per step of stages never trained at a scale."
+    p = reports_dir()/'budget.yaml'
+    return yaml.safe_load(p.read_text()) if p.exists() else {}
+
+def prior_stages() -> tuple:
+    "The stages that are shared priors (`budget_facts()['priors']`)."
+    return tuple(budget_facts().get('priors') or ())
 
 def stage_budgets(cfg: dict, # a resolved config (`train.load_config`)
                   ) -> list[dict]:
     "Per stage of a config: steps, batch, frames per window, frames seen (steps x batch x frames) and whether it counts toward the method's budget."
     from avface_nb.train import stage_config
-    stages = list(cfg['train']['stages'])
+    stages, priors = list(cfg['train']['stages']), prior_stages()
     out = []
     for i, st in enumerate(stages):
         s = stage_config(cfg, st)
-        prior = st in PRIOR_STAGES and i < len(stages) - 1                   # a method's own last stage always counts (004_table3's TS-VQGAN)
+        prior = st in priors and i < len(stages) - 1                   # a method's own last stage always counts (a stage-I method trained on its own)
         steps = s.get('steps')
         fs = steps * s['batch'] * s['data']['frames'] if steps is not None else None
         out.append(dict(stage=st, steps=steps, batch=s['batch'], frames=s['data']['frames'], frames_seen=fs,
@@ -679,12 +686,6 @@ def method_frames(stages: list[dict]) -> int|None:
     "Frames seen by a method: the sum over its counted stages (`stage_budgets`); None where a counted stage runs by epochs."
     fs = [s['frames_seen'] for s in stages if s['counted']]
     return None if any(f is None for f in fs) else int(sum(fs))
-
-# seconds per training step at small on one thread of this 2-core machine, for stages with no log in runs/small yet:
-# 6-step timings of 2026-12-07 (the widened DBPN and DAVD-style presets included) and issue 20's PGTFormer figures
-# (stage II with scaled-dot-product attention: 3.6 s x 0.75)
-STEP_SECONDS = {'small': dict(dbpn=0.45, davd=0.45, edvr=0.24, vrt=0.67, hifacegan=1.30, gfpgan=0.83, codeformer_s2=0.52,
-                              codeformer=1.24, parse=2.16, pgtformer_s2=2.7, pgtformer_s3=5.7, pgtformer=6.1)}
 
 def _log_rate(p: Path) -> float|None:
     "Seconds per step of a stage log (its last record's seconds over its step); None when it has no timed step."
@@ -704,10 +705,10 @@ def step_rates(scale: str, runs_dir=None) -> dict:
         if r is None: continue
         runs[(p.parent.parent.name, p.parent.name)] = r
         by_stage.setdefault(p.parent.name, []).append(r)
-    return dict(runs=runs, stages={k: float(statistics.median(v)) for k, v in by_stage.items()}, table=STEP_SECONDS.get(scale, {}))
+    return dict(runs=runs, stages={k: float(statistics.median(v)) for k, v in by_stage.items()}, table=(budget_facts().get('step_seconds') or {}).get(scale, {}))
 
 def step_rate(rates: dict, run: str, stage: str) -> float:
-    "Seconds per step of a run's stage: its own log, else the same run at seed 42, else the stage's median, else `STEP_SECONDS`; NaN if none."
+    "Seconds per step of a run's stage: its own log, else the same run at seed 42, else the stage's median, else reports/budget.yaml's `step_seconds`; NaN if none."
     base = re.sub(r'_seed\d+$', '', run)
     for k in ((run, stage), (base, stage)):
         if k in rates['runs']: return rates['runs'][k]
@@ -775,13 +776,13 @@ def _stage_row(p: Path, ck: dict) -> dict:
                 seconds=float(sec), device=_ckpt_device(ck))
 
 def run_budget(ckpt) -> dict:
-    "A run's budget from its final checkpoint: the final stage's steps, batch, frames per window, frames seen, seconds, device, and the stages that count toward the method's budget (the final one and each earlier one that is not a shared prior, `PRIOR_STAGES`) with their frames seen and seconds summed."
+    "A run's budget from its final checkpoint: the final stage's steps, batch, frames per window, frames seen, seconds, device, and the stages that count toward the method's budget (the final one and each earlier one that is not a shared prior, reports/budget.yaml's `priors`) with their frames seen and seconds summed."
     from avface_nb.checkpoint import load_checkpoint
     ckpt = Path(ckpt)
     ck = load_checkpoint(ckpt, attach=False)
     rows = []
     for st, rec in (ck.get('prev') or {}).items():
-        if st in PRIOR_STAGES: continue
+        if st in prior_stages(): continue
         for p in (ckpt.parent.parent / st / 'final.pt', Path(rec['path'])):
             if p.is_file():
                 c = load_checkpoint(p, attach=False)
