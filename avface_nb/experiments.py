@@ -317,7 +317,7 @@ def plan_jobs(scale: str, reports=None, plan: dict|None=None) -> tuple[list, lis
     params = load_params(scale)
     shared, runs = {}, {}
     if not reports:
-        reports = [r for r in plan if r in report_list(everything=False)]    # the reports `avface report all` renders
+        reports = [r for r in plan if r in report_list()]                  # every report (those `report all` leaves out too)
     for r in reports:
         for e in plan_entries(r, params, plan):
             spec = registry.get(e['method'])

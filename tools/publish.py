@@ -8,6 +8,7 @@ parts from. Discriminators and optimiser states are never in a final.pt (train.T
 
     python tools/publish.py --scale small            # list the published finals and their size; write the .gitignore block
     python tools/publish.py --scale small --untrack  # also `git rm --cached` every tracked final.pt that is not published
+                                                     # (a legacy final, trained before run records, stays until its run trains again)
     python tools/publish.py --scale small --check    # exit 1 when the block is out of date or the finals exceed the budget
 """
 import argparse, json, subprocess, sys
@@ -53,7 +54,10 @@ def published(scale: str) -> list[str]:
 
 
 def block(paths: list[str]) -> str:
-    lines = [BEGIN, '/runs/*/**/final.pt'] + [f'!/{p}' for p in paths] + [END]
+    legacy = subprocess.run(['git', 'ls-files', 'runs/*/*/*/final.pt'], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    legacy = [p for p in legacy if p not in paths and not (ROOT/p).with_name('final.json').is_file()]
+    lines = [BEGIN, '/runs/*/**/final.pt'] + [f'!/{p}' for p in paths] + ['# legacy finals (no record yet; stale until retrained)'] \
+            + [f'!/{p}' for p in legacy] + [END]
     return '\n'.join(lines) + '\n'
 
 
@@ -84,7 +88,9 @@ def main(argv=None) -> int:
     gi.write_text(new)
     if a.untrack:
         tracked = subprocess.run(['git', 'ls-files', f'runs/{a.scale}'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-        drop = [p for p in tracked if p.endswith('/final.pt') and p not in paths]
+        drop = [p for p in tracked if p.endswith('/final.pt') and p not in paths and (ROOT/p).with_name('final.json').is_file()]
+        legacy = [p for p in tracked if p.endswith('/final.pt') and p not in paths and not (ROOT/p).with_name('final.json').is_file()]
+        if legacy: print(f'kept {len(legacy)} legacy finals (trained before run records; stale until their runs train again)')
         if drop: subprocess.run(['git', 'rm', '-q', '--cached', *drop], cwd=ROOT, check=True)
         print(f'untracked {len(drop)} finals that are not published')
     return 0 if mb <= BUDGET_MB else 1
