@@ -14,7 +14,8 @@ from . import face as F, features as X, registry, restore as RS
 
 # %% auto #0
 __all__ = ['BENCHES', 'default_clip', 'bench_decode', 'bench_detect', 'bench_fhog', 'bench_mfcc', 'bench_preprocess',
-           'bench_metrics', 'bench_peak', 'register', 'run', 'report', 'bench_train', 'cli']
+           'bench_metrics', 'bench_peak', 'register', 'run', 'report', 'bench_train', 'bench_speed', 'probe_fps',
+           'speed_table', 'cli']
 
 # %% ../nbs/21_bench.ipynb #07f1fed2
 def default_clip() -> Path:
@@ -91,7 +92,7 @@ BENCHES = {  # name -> (function, [(key, goal description, predicate)])
     'peak': (bench_peak, []),
 }
 
-# %% ../nbs/21_bench.ipynb #7fa8818a
+# %% ../nbs/21_bench.ipynb #cca66445
 def register(name: str, fn, goals=()):
     "Add a figure to `avface bench` (a function (clip, size, every, K) -> dict, and its goals)."
     BENCHES[name] = (fn, list(goals))
@@ -101,7 +102,9 @@ def _optional():
     for spec in registry.load_all().values():
         for name, (fn, goals) in spec.bench.items(): BENCHES.setdefault(name, (fn, list(goals)))
 
-def run(clip=None, only=None, size: int=256, every: int=5, K: int=5, threads: int|None=None) -> dict:
+def run(clip=None, only=None, size: int=256, every: int=5, K: int=5, threads: int|None=None,
+        **kw, # further settings for the figures that take them (e.g. methods, presets, seconds, sequential)
+        ) -> dict:
     "Run the selected figures on one clip; returns {name: dict}."
     if threads: torch.set_num_threads(threads)
     clip = Path(clip) if clip else default_clip()
@@ -111,7 +114,7 @@ def run(clip=None, only=None, size: int=256, every: int=5, K: int=5, threads: in
     out = {}
     for name, (fn, _) in BENCHES.items():
         if only and name not in only: continue
-        out[name] = fn(clip=clip, size=size, every=every, K=K)
+        out[name] = fn(clip=clip, size=size, every=every, K=K, **kw)
     return out
 
 def _fmt(v):
@@ -121,7 +124,8 @@ def report(res: dict) -> str:
     "Human-readable table: every figure, and each goal with PASS/MISS."
     lines = []
     for name, d in res.items():
-        lines.append(f'[{name}] ' + ', '.join(f'{k}={_fmt(v)}' for k, v in d.items()))
+        lines.append(f'[{name}] ' + ', '.join(f'{k}={_fmt(v)}' for k, v in d.items() if k != 'rows'))
+        if d.get('rows'): lines += ['    ' + l for l in speed_table(d['rows']).splitlines()]
         for key, desc, ok in BENCHES[name][1]:
             if key in d: lines.append(f'    goal {key} {desc}: {_fmt(d[key])} -> {"PASS" if ok(d[key]) else "MISS"}')
     return '\n'.join(lines)
@@ -157,7 +161,76 @@ register('train', bench_train, [])
 # %% ../nbs/21_bench.ipynb #6d2bdfc0
 register('restore', RS.restore_benchmark, [('none_fps', '≥ 25 frames/s (pipeline without the model, 256 px)', lambda v: v >= 25)])
 
-# %% ../nbs/21_bench.ipynb #5c3dc15a
+# %% ../nbs/21_bench.ipynb #ebf2973a
+def bench_speed(clip, # a video with a face (its first `seconds` are used)
+                size: int=256, every: int=5, K: int=5, # crop side; detector interval; (unused: each method's own K)
+                seconds: float=2.0, # seconds of the clip restored
+                presets=('small',), # fresh presets of each method
+                methods=None, # registered methods (default: all with fresh presets)
+                chunk: int=16, overlap: int=4, # as `avface restore`
+                sequential: bool=False, # also time the single-threaded loop
+                seed: int=42, progress: bool=False, **_) -> dict:
+    "Per method and preset: model-alone frames/s, end-to-end `avface restore` frames/s, their ratio (and the single-threaded loop's)."
+    import tempfile
+    from avface_nb.core import seed_everything
+    from avface_nb.io import write_video
+    v = read_video(clip, max_frames=max(1, round(seconds * probe_fps(clip))))
+    names = methods or [k for k in registry.names(restorers=True) if registry.get(k).fresh is not None]
+    unknown = sorted(set(names) - set(registry.names(restorers=True)))
+    if unknown: raise ValueError(f'unknown method(s) {", ".join(unknown)}; have {", ".join(registry.names(restorers=True))}')
+    out = dict(frames=v.n, frame_size=f'{v.frames.shape[2]}x{v.frames.shape[1]}', size=size, threads=torch.get_num_threads(),
+               weights='fresh random init (speed only)')
+    rows = []
+    with tempfile.TemporaryDirectory(prefix='avface-bench-speed-') as d:
+        d = Path(d)
+        src = d/'clip.mp4'
+        a = v.audio if v.audio is not None and len(v.audio) else np.zeros(round(v.n / v.fps * v.sr), np.float32)
+        write_video(src, v.frames, v.fps, a, v.sr)
+        RS.restore_video(src, d/'warmup.mp4', restorer=RS.identity_restorer(size=size), every=every, progress=False, warn=False)
+        X.mfcc(np.zeros(16000, np.float32))                             # librosa loaded and compiled once
+        def e2e(R, key, pipelined):
+            r = RS.restore_video(src, d/f'{key}.mp4', restorer=R, every=every, chunk=chunk, overlap=overlap, progress=False,
+                                 warn=False, pipelined=pipelined)
+            return r['restore_fps'], r['times'].get('model', 0.0) / r['seconds']
+        for m in names:
+            for p in presets:
+                seed_everything(seed)
+                R = registry.get(m).fresh(p, size)
+                mo = RS.model_benchmark(src, R, every, chunk, overlap)
+                fps, share = e2e(R, f'{m}_{p}', True)
+                row = dict(method=m, preset=p, model_fps=round(mo['model_fps'], 3), e2e_fps=round(fps, 3),
+                           ratio=round(fps / mo['model_fps'], 3), model_share=round(share, 3), context=mo['context'])
+                if sequential:
+                    sfps, _ = e2e(R, f'{m}_{p}_seq', False)
+                    row.update(seq_fps=round(sfps, 3), seq_ratio=round(sfps / mo['model_fps'], 3))
+                rows.append(row)
+                if progress: print(row, file=sys.stderr, flush=True)
+                del R
+    out['min_ratio'] = min(r['ratio'] for r in rows) if rows else float('nan')
+    out['rows'] = rows
+    return out
+
+def probe_fps(clip) -> float:
+    "The clip's frame rate (25 when unknown)."
+    from avface_nb.io import probe
+    return float(probe(clip).get('fps') or 25.0)
+
+def speed_table(rows: list[dict]) -> str:
+    "The speed figure's rows as a text table: method, preset, model alone and end to end frames/s, ratio (and the single-threaded loop)."
+    seq = any('seq_fps' in r for r in rows)
+    head = f"{'method':<11} {'preset':<6} {'model fps':>9} {'e2e fps':>8} {'ratio':>6} {'model share':>11} {'context':>7}"
+    head += f" {'1-thread fps':>12} {'ratio':>6}" if seq else ''
+    lines = [head]
+    for r in rows:
+        l = (f"{r['method']:<11} {r['preset']:<6} {r['model_fps']:>9.3f} {r['e2e_fps']:>8.3f} {r['ratio']:>6.2f} "
+             f"{r['model_share']:>11.2f} {r['context']:>7.2f}")
+        if seq: l += f" {r.get('seq_fps', float('nan')):>12.3f} {r.get('seq_ratio', float('nan')):>6.2f}"
+        lines.append(l)
+    return '\n'.join(lines)
+
+register('speed', bench_speed, [('min_ratio', '≥ 0.8 (end to end / model alone, every method)', lambda v: v >= 0.8)])
+
+# %% ../nbs/21_bench.ipynb #309d3287
 def cli(argv: list[str]|None=None) -> int:
     "avface bench: throughput figures on one clip."
     p = argparse.ArgumentParser(prog='avface bench', description='Throughput figures of the pipeline on one clip.')
@@ -165,15 +238,22 @@ def cli(argv: list[str]|None=None) -> int:
     p.add_argument('--only', help=f'comma-separated subset of: {", ".join(BENCHES)} (+ figures registered by other modules)')
     p.add_argument('--size', type=int, default=256); p.add_argument('--every', type=int, default=5)
     p.add_argument('--K', type=int, default=5); p.add_argument('--threads', type=int)
+    p.add_argument('--methods', help='comma-separated methods for the per-method figures (speed, restore, train; default: all)')
+    p.add_argument('--presets', help='comma-separated fresh presets of the speed and restore figures (default: speed small, restore paper,small)')
+    p.add_argument('--seconds', type=float, default=2.0, help='seconds of the clip the speed figure restores (default 2)')
+    p.add_argument('--sequential', action='store_true', help='speed figure: also time the single-threaded restore loop')
     p.add_argument('--json', action='store_true')
     a = p.parse_args(argv)
     clip = Path(a.clip) if a.clip else default_clip()
-    try: res = run(clip, a.only.split(',') if a.only else None, a.size, a.every, a.K, a.threads)
+    kw = dict(seconds=a.seconds, sequential=a.sequential, progress=not a.json)
+    if a.presets: kw['presets'] = tuple(a.presets.split(','))
+    if a.methods: kw['methods'] = a.methods.split(',')
+    try: res = run(clip, a.only.split(',') if a.only else None, a.size, a.every, a.K, a.threads, **kw)
     except ValueError as e: p.error(str(e))
     print(json.dumps(res, indent=1, default=str) if a.json else f'clip: {clip}  (torch threads: {torch.get_num_threads()})\n' + report(res))
     return 0
 
-# %% ../nbs/21_bench.ipynb #fe155648
+# %% ../nbs/21_bench.ipynb #986e62d2
 #| eval: false
 if __name__ == '__main__':              # `python -m avface_nb.bench`: run the package's copy, whose BENCHES the model
     from avface_nb.bench import cli as _cli   # modules register into (this __main__ copy has a registry of its own)
