@@ -368,7 +368,9 @@ def step_seconds(scale: str) -> dict:
         if not steps or not secs or (rec.get('device') or 'cpu') != 'cpu': continue
         b, f = int(sc['batch']), int((sc.get('data') or {}).get('frames') or 1)
         exact.setdefault((sc['task'], b, f), []).append(secs / steps); per_frame.setdefault(sc['task'], []).append(secs / steps / (b * f))
-    return dict(exact={k: statistics.median(v) for k, v in exact.items()}, per_frame={k: statistics.median(v) for k, v in per_frame.items()})
+    table = (budget_facts().get('step_seconds') or {}).get(scale, {})        # stages never trained here: reports/budget.yaml
+    return dict(exact={k: statistics.median(v) for k, v in exact.items()}, per_frame={k: statistics.median(v) for k, v in per_frame.items()},
+                table=dict(table))
 
 def stage_cost(r: dict, speeds: dict) -> float|None:
     "Estimated CPU seconds (one process) a stage result (`train_run`'s) still needs: its remaining steps at the measured speed; None when never measured."
@@ -378,6 +380,7 @@ def stage_cost(r: dict, speeds: dict) -> float|None:
     b, f = int(r['batch']), int(r.get('frames') or 1)
     sp = speeds['exact'].get((r['task'], b, f))
     if sp is None and r['task'] in speeds['per_frame']: sp = speeds['per_frame'][r['task']] * b * f
+    if sp is None: sp = (speeds.get('table') or {}).get(r['task'])     # a timing of the plan's settings (reports/budget.yaml)
     return None if sp is None else left * sp
 
 def deadline_hook(deadline: float|None, # a time.time() by which every started stage must end (None: no limit)
