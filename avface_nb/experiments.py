@@ -821,9 +821,15 @@ def publish_ckpt(ckpt, # a trained checkpoint
     mb = ckpt.stat().st_size / 2**20
     if scale == 'smoke' or mb > max_mb: return None
     from avface_nb.checkpoint import load_checkpoint, save_checkpoint, slim
+    from avface_nb.checkpoint import weights_digest
     dest = repo_root()/'checkpoints'/name
     dest.parent.mkdir(exist_ok=True)
-    save_checkpoint(dest, slim(load_checkpoint(ckpt), None, half=True))   # self-contained: the frozen stage-I weights included
+    tmp = dest.with_name(f'.{dest.name}.new')
+    save_checkpoint(tmp, slim(load_checkpoint(ckpt), None, half=True))   # self-contained: the frozen stage-I weights included
+    try: same = dest.exists() and weights_digest(load_checkpoint(dest)) == weights_digest(load_checkpoint(tmp))
+    except InputError: same = False
+    if same: tmp.unlink()                                                 # the same weights already published: the file stays as it is
+    else: tmp.replace(dest)
     return dest
 
 def landmarks_fn(data: str='synthetic'):
