@@ -20,8 +20,8 @@ __all__ = ['RUN_LOG_ENV', 'TRAIN_ENV', 'DONE', 'SYNCNET_NOTE', 'reports_dir', 'l
            'train_plan', 'job_needs', 'runs_summary', 'summary_line', 'cli', 'run_labels', 'report_runs',
            'load_test_set', 'score_runs', 'viewer_methods', 'describe_test_set', 'time_methods', 'real_clip_inputs',
            'sync_gate', 'score_real_restorations', 'budget_facts', 'prior_stages', 'stage_budgets', 'method_frames',
-           'step_rates', 'step_rate', 'entry_stages', 'plan_stages', 'plan_budget', 'plan_minutes', 'run_budget',
-           'budget_table', 'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
+           'stages_cpu_min', 'entry_stages', 'plan_stages', 'plan_budget', 'plan_minutes', 'run_budget', 'budget_table',
+           'publish_ckpt', 'landmarks_fn', 'training_curves', 'paper_table']
 
 # %% ../nbs/51_experiments.ipynb #396548e0
 def reports_dir() -> Path:
@@ -349,21 +349,18 @@ def _one_job(scale: str, js: list[dict], shared: bool) -> dict:
                                              + ' | '.join(' '.join(j['sets']) for j in distinct))
     return distinct[0]
 
-def step_seconds(scale: str) -> dict:
-    "Measured 1-process seconds per step at a scale, from the stage records and logs under runs/<scale>: (task, batch, frames) -> s/step, and task -> s per frame seen."
+def step_seconds(scale: str, runs_dir=None) -> dict:
+    "Measured 1-process seconds per step at a scale, from the stage records and logs under runs/<scale> (or `runs_dir`): (task, batch, frames) -> s/step, task -> s per frame seen, and reports/budget.yaml's timings of stages never trained."
     import statistics
     from avface_nb.train import read_record, stage_config
     exact, per_frame = {}, {}
-    for d in sorted((repo_root()/'runs'/scale).glob('*/*/')):
+    for d in sorted(Path(runs_dir or repo_root()/'runs'/scale).glob('*/*/')):
         rec, cp, lp = read_record(d), d/'config.yaml', d/'log.jsonl'
         if not cp.exists(): continue
         try:
             cfg = yaml.safe_load(cp.read_text()); sc = stage_config(cfg, cfg.get('stage') or d.name)
             if rec.get('seconds') and rec.get('step'): secs, steps = rec['seconds'], rec['step']
-            else:
-                lines = [l for l in lp.read_text().splitlines() if l.strip()] if lp.exists() else []
-                if not lines: continue
-                last = json.loads(lines[-1]); secs, steps = last['seconds'], last['step']
+            else: secs, steps = (_log_rate(lp) if lp.exists() else None), 1
         except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError): continue
         if not steps or not secs or (rec.get('device') or 'cpu') != 'cpu': continue
         b, f = int(sc['batch']), int((sc.get('data') or {}).get('frames') or 1)
@@ -681,7 +678,7 @@ def stage_budgets(cfg: dict, # a resolved config (`train.load_config`)
         prior = st in priors and i < len(stages) - 1                   # a method's own last stage always counts (a stage-I method trained on its own)
         steps = s.get('steps')
         fs = steps * s['batch'] * s['data']['frames'] if steps is not None else None
-        out.append(dict(stage=st, steps=steps, batch=s['batch'], frames=s['data']['frames'], frames_seen=fs,
+        out.append(dict(stage=st, task=s['task'], steps=steps, batch=s['batch'], frames=s['data']['frames'], frames_seen=fs,
                         role='prior' if prior else 'method', counted=not prior))
     return out
 
@@ -699,23 +696,15 @@ def _log_rate(p: Path) -> float|None:
         if isinstance(r, dict) and r.get('seconds') and r.get('step'): last = r
     return last['seconds'] / last['step'] if last else None
 
-def step_rates(scale: str, runs_dir=None) -> dict:
-    "Measured seconds per step of every stage log under runs/<scale>: {(run, stage): s/step} and {stage: median over its runs}."
-    root = Path(runs_dir or repo_root()/'runs'/scale)
-    runs, by_stage = {}, {}
-    for p in sorted(root.glob('*/*/log.jsonl')):
-        r = _log_rate(p)
-        if r is None: continue
-        runs[(p.parent.parent.name, p.parent.name)] = r
-        by_stage.setdefault(p.parent.name, []).append(r)
-    return dict(runs=runs, stages={k: float(statistics.median(v)) for k, v in by_stage.items()}, table=(budget_facts().get('step_seconds') or {}).get(scale, {}))
-
-def step_rate(rates: dict, run: str, stage: str) -> float:
-    "Seconds per step of a run's stage: its own log, else the same run at seed 42, else the stage's median, else reports/budget.yaml's `step_seconds`; NaN if none."
-    base = re.sub(r'_seed\d+$', '', run)
-    for k in ((run, stage), (base, stage)):
-        if k in rates['runs']: return rates['runs'][k]
-    return rates['stages'].get(stage, rates['table'].get(stage, float('nan')))
+def stages_cpu_min(stages: pd.DataFrame, # rows with task, steps, batch, frames (`entry_stages`)
+                   speeds: dict, # `step_seconds(scale)`
+                   ) -> list[float]:
+    "Estimated CPU-minutes of each stage row from scratch (`stage_cost`); NaN where its speed was never measured."
+    out = []
+    for r in stages.to_dict('records'):
+        c = stage_cost(dict(task=r['task'], steps=r['steps'], step=0, batch=r['batch'], frames=r['frames'], status='missing'), speeds)
+        out.append(float('nan') if c is None else c / 60)
+    return out
 
 def entry_stages(e: dict, # a `plan_entries` entry
                  scale: str, report: str='') -> list[dict]:
@@ -734,15 +723,15 @@ def entry_stages(e: dict, # a `plan_entries` entry
                              job=(e['data'], run, b['stage']), device=cfg['train'].get('device'), **b))
     return rows
 
-def plan_stages(scale: str, reports=None, plan: dict|None=None, rates: dict|None=None) -> pd.DataFrame:
-    "One row per report, run key, seed and stage of the plan at a scale, with its estimated CPU-minutes (steps x `step_rate`)."
+def plan_stages(scale: str, reports=None, plan: dict|None=None, speeds: dict|None=None) -> pd.DataFrame:
+    "One row per report, run key, seed and stage of the plan at a scale, with its estimated CPU-minutes (`stages_cpu_min`)."
     plan = plan if plan is not None else load_plan()
-    params, rates = load_params(scale), rates or step_rates(scale)
+    params, speeds = load_params(scale), speeds or step_seconds(scale)
     rows = []
     for r in reports or list(plan):
         for e in plan_entries(r, params, plan): rows += entry_stages(e, scale, r)
     df = pd.DataFrame(rows)
-    df['cpu_min'] = [s * step_rate(rates, run, st) / 60 if s is not None else float('nan') for s, run, st in zip(df.steps, df.run, df.stage)]
+    df['cpu_min'] = stages_cpu_min(df, speeds)
     return df
 
 def plan_budget(stages: pd.DataFrame) -> pd.DataFrame:
