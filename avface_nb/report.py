@@ -16,7 +16,7 @@ __all__ = ['PROVENANCE_PATHS', 'SCALE_LINES', 'OFFLINE_TEMPLATE', 'tree_state', 
            'stale_banner', 'dirty_banner', 'provenance_html', 'corpus_facts', 'describe_corpus', 'describe_models',
            'banner', 'show_banner', 'table_html', 'show_df', 'save_table', 'show_claims', 'show_best', 'show_paper',
            'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html', 'show_viewer',
-           'run_report', 'write_index', 'cli']
+           'show_budget_curves', 'run_report', 'write_index', 'cli']
 
 # %% ../nbs/60_report.ipynb #971b0b56
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
@@ -301,6 +301,28 @@ def show_viewer(methods: dict, # name -> evaluation method (clip -> restored fra
     "Embed the static comparison viewer of one test clip (every method, the reference, a mouth zoom)."
     from IPython.display import display, HTML
     display(HTML(viewer_html(methods, clip, max_frames, first, **kwargs)))
+
+# %% ../nbs/60_report.ipynb #59bf8b66
+def show_budget_curves(curves: pd.DataFrame, # one row per comparison, budget and metric: comparison, frames, metric, diff, ci_low, ci_high (e.g. `stats.claims_table` rows with a frames column)
+                       metrics=None, # the panels, in order (default: every metric of the rows)
+                       title: str='{metric}: difference against frames seen (95 % interval)',
+                       ) -> None:
+    "Plot each comparison's paired difference (with its interval) against training frames seen, one panel per metric, log budget axis and the zero line."
+    import numpy as np, matplotlib.pyplot as plt
+    need = {'comparison', 'frames', 'metric', 'diff', 'ci_low', 'ci_high'}
+    if need - set(curves.columns): raise ValueError(f'budget curve rows lack column(s) {sorted(need - set(curves.columns))}')
+    metrics = list(metrics or dict.fromkeys(curves['metric']))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        sub = curves[curves['metric'] == m]
+        for i, (c, g) in enumerate(sub.groupby('comparison', sort=False)):
+            g = g.sort_values('frames')
+            x = g['frames'].to_numpy(float) * (1 + 0.03 * (i - 1))        # a small dodge so the intervals do not hide each other
+            err = np.vstack([g['diff'] - g['ci_low'], g['ci_high'] - g['diff']]).clip(0)
+            ax.errorbar(x, g['diff'], yerr=np.where(np.isfinite(err), err, 0), marker='o', capsize=3, label=c)
+        ax.axhline(0, color='grey', lw=0.8, ls='--'); ax.set_xscale('log')
+        ax.set_xlabel('training frames seen'); ax.set_title(title.format(metric=m), fontsize=9)
+    axes[0][0].legend(fontsize=7); fig.tight_layout(); plt.show()
 
 # %% ../nbs/60_report.ipynb #e4968ec0
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}

@@ -11,8 +11,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'VERDICTS', 'ROW_COLUMNS', 'resolve_metric', 'paired_differences',
            'cluster_bootstrap', 'verdict', 'Claim', 'claims_table', 'resolution', 'format_claims', 'margin_difference',
-           'margin_claim', 'verdict_counts', 'summary_verdict', 'versus_claims', 'best_table', 'setting_gaps',
-           'gap_claims', 'gain_over_best']
+           'margin_claim', 'budget_change', 'loglinear_guess', 'verdict_counts', 'summary_verdict', 'versus_claims',
+           'best_table', 'setting_gaps', 'gap_claims', 'gain_over_best']
 
 # %% ../nbs/50_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -235,6 +235,55 @@ def margin_claim(text: str, # the claim, e.g. 'A's PSNR margin over B is larger 
                 n_speakers=d1['speaker'].nunique() + d2['speaker'].nunique(),
                 n_clips=d1[['speaker', 'clip']].drop_duplicates().shape[0] + d2[['speaker', 'clip']].drop_duplicates().shape[0],
                 n_seeds=max(d1['seed'].nunique(), d2['seed'].nunique()), note='; '.join(note))
+
+# %% ../nbs/50_stats.ipynb #ddedd2f7
+def _clip_margins(df, a, b, metric) -> pd.DataFrame:
+    "Per test clip (speaker, clip): A − B averaged over the seeds they share, and the seeds."
+    d = paired_differences(df, a, b, metric)
+    return d.groupby(['speaker', 'clip'], sort=True).agg(diff=('diff', 'mean'), seeds=('seed', 'nunique')).reset_index()
+
+def budget_change(text: str, # the claim, e.g. "AVFR − BasicVSR++ on PSNR moves toward the paper's direction from 2,400 to 38,400 frames"
+                  df: pd.DataFrame, # evaluation rows holding all four methods
+                  small: tuple, large: tuple, # (A, B) at the small budget and (A, B) at the large one (their names in the rows)
+                  metric: str, direction: str='higher', # the paper's direction for A − B ('higher': A should come out higher)
+                  budgets=('the small budget', 'the large budget'), # how the note names the two budgets
+                  or_na: bool=False, # an undecidable claim becomes an n/a row saying why
+                  n_resamples: int=9999, confidence: float=0.95, seed: int=42) -> dict:
+    "One row in `CLAIM_COLUMNS`: A, B = the large budget's methods; mean_A / mean_B = the margin A − B at the large / small budget; diff = its change, with a speaker-bootstrap interval."
+    _check_direction(direction)
+    if or_na:
+        try: return budget_change(text, df, small, large, metric, direction, budgets, n_resamples=n_resamples, confidence=confidence, seed=seed)
+        except ValueError as e: return dict(claim=text, A=large[0], B=large[1], metric=metric, direction=direction, verdict='n/a', note=str(e))
+    m1, m2 = _clip_margins(df, *small, metric), _clip_margins(df, *large, metric)
+    j = m1.merge(m2, on=['speaker', 'clip'], suffixes=('_s', '_l'))
+    if j.empty: raise ValueError(f'no test clip has both budgets: {small} and {large} share no clip on {metric!r}')
+    ch = j.assign(seed=0, diff=j['diff_l'] - j['diff_s'])
+    mean, lo, hi = cluster_bootstrap(ch, n_resamples, confidence, seed)
+    n = ch['speaker'].nunique() if ch['speaker'].nunique() > 1 else len(ch)
+    v = verdict(lo, hi, direction)
+    note = [f'mean_A / mean_B: the margin {large[0]} − {large[1]} at {budgets[1]} / {small[0]} − {small[1]} at {budgets[0]}',
+            f"seeds averaged per clip ({int(j['seeds_s'].max())} at {budgets[0]}, {int(j['seeds_l'].max())} at {budgets[1]}); the interval resamples test speakers"]
+    if n < MIN_CLUSTERS and v != 'inconclusive':
+        v = 'inconclusive'; note.append(f'only {n} clusters (verdict held at inconclusive)')
+    return dict(claim=text, A=large[0], B=large[1], metric=resolve_metric(df, metric), direction=direction,
+                mean_A=float(j['diff_l'].mean()), mean_B=float(j['diff_s'].mean()), diff=mean, ci_low=lo, ci_high=hi, verdict=v,
+                n_speakers=int(ch['speaker'].nunique()), n_clips=len(ch), n_seeds=int(max(j['seeds_s'].max(), j['seeds_l'].max())),
+                note='; '.join(note))
+
+# %% ../nbs/50_stats.ipynb #897c03d1
+def loglinear_guess(frames, # frames seen at each budget (positive)
+                    margins, # the margin (a mean paired difference) at each budget
+                    at: float, # the budget to read the fitted line at (frames)
+                    ) -> dict:
+    "Least-squares line margin = intercept + slope · log10(frames): slope (per tenfold budget), the value at `at`, the decades extrapolated, and the budget where the line crosses 0 (NaN when flat or when fewer than two budgets)."
+    x, y = np.log10(np.asarray(frames, float)), np.asarray(margins, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(np.unique(x)) < 2: return dict(slope=float('nan'), intercept=float('nan'), at=float(at), predicted=float('nan'), decades=float('nan'), zero_at=float('nan'), n=int(len(x)))
+    slope, icpt = np.polyfit(x, y, 1)
+    zero = 10 ** (-icpt / slope) if abs(slope) > 1e-12 else float('nan')
+    return dict(slope=float(slope), intercept=float(icpt), at=float(at), predicted=float(icpt + slope * np.log10(at)),
+                decades=float(np.log10(at) - x.max()), zero_at=float(zero), n=int(len(x)))
 
 # %% ../nbs/50_stats.ipynb #a2bea917
 VERDICTS = ('confirmed', 'contradicted', 'inconclusive', 'n/a')
