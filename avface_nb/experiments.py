@@ -767,10 +767,47 @@ def _stage_row(p: Path, ck: dict) -> dict:
     return dict(stage=ck['stage'], steps=ck['step'], batch=s['batch'], frames=s['data']['frames'], frames_seen=ck['step'] * s['batch'] * s['data']['frames'],
                 seconds=float(sec), device=_ckpt_device(ck))
 
+def _record_row(folder: Path) -> dict|None:
+    "A finished stage's budget from its record (final.json, committed) when its final.pt is not on this machine; None without a record."
+    rp = Path(folder)/'final.json'
+    if not rp.is_file(): return None
+    r = json.loads(rp.read_text())
+    log = rp.parent/'log.jsonl'
+    sec = _log_rate(log) * r['step'] if log.is_file() and _log_rate(log) else r.get('seconds', float('nan'))
+    return dict(stage=r['stage'], steps=r['step'], batch=r['batch'], frames=r['frames'], frames_seen=r['step'] * r['batch'] * r['frames'],
+                seconds=float(sec), device=str(r.get('device') or 'cpu').split(':')[0])
+
+def _in_repo(p) -> Path:
+    "A run path written on another machine (config.yaml holds absolute paths), as the same path under this repository's runs/."
+    parts = Path(p).parts
+    return repo_root().joinpath(*parts[len(parts) - 1 - parts[::-1].index('runs'):]) if 'runs' in parts else Path(p)
+
+def _recorded_budget(ckpt: Path) -> dict:
+    "`run_budget` of a recorded stage whose final.pt is absent: its final.json and config.yaml, and the records of its counted earlier stages."
+    cfg = yaml.safe_load((ckpt.parent/'config.yaml').read_text())
+    tr, stage = cfg['train'], ckpt.parent.name
+    rows = []
+    for st in tr['stages'][:tr['stages'].index(stage)]:
+        if st in prior_stages(): continue
+        given = (tr.get(st) or {}).get('ckpt')
+        folder = _in_repo(given).parent if given else ckpt.parent.parent/st
+        row = _record_row(folder)
+        if row is None and (folder/'final.pt').is_file():
+            from avface_nb.checkpoint import load_checkpoint
+            row = _stage_row(folder/'final.pt', load_checkpoint(folder/'final.pt', attach=False))
+        if row is None: raise InputError(ckpt, f'its stage {st!r} has neither a record nor a checkpoint at {rel(folder)}')
+        rows.append(row)
+    last = _record_row(ckpt.parent)
+    rows.append(last)
+    return dict(last, windows_seen=last['steps'] * last['batch'], lr=(tr.get(stage) or {}).get('lr', tr.get('lr')),
+                stages=[r['stage'] for r in rows], stage_steps=[r['steps'] for r in rows], method_frames=sum(r['frames_seen'] for r in rows),
+                method_seconds=sum(r['seconds'] for r in rows), devices=sorted({r['device'] for r in rows}))
+
 def run_budget(ckpt) -> dict:
-    "A run's budget from its final checkpoint: the final stage's steps, batch, frames per window, frames seen, seconds, device, and the stages that count toward the method's budget (the final one and each earlier one that is not a shared prior, reports/budget.yaml's `priors`) with their frames seen and seconds summed."
+    "A run's budget from its final checkpoint: the final stage's steps, batch, frames per window, frames seen, seconds, device, and the stages that count toward the method's budget (the final one and each earlier one that is not a shared prior, reports/budget.yaml's `priors`) with their frames seen and seconds summed. A recorded run whose final.pt is not on this machine is read from its records (final.json, config.yaml)."
     from avface_nb.checkpoint import load_checkpoint
     ckpt = Path(ckpt)
+    if not ckpt.is_file() and (ckpt.parent/'final.json').is_file(): return _recorded_budget(ckpt)
     ck = load_checkpoint(ckpt, attach=False)
     rows = []
     for st, rec in (ck.get('prev') or {}).items():
