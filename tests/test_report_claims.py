@@ -16,7 +16,7 @@ COMMITTED = sorted(p.name[:-len('_claims.csv')] for p in HTML.glob('*_claims.csv
                    if (HTML/p.name.replace('_claims.csv', '_rows.csv')).exists() and (ROOT/'reports'/p.name.replace('_claims.csv', '.ipynb')).exists())
 # cells that time fresh models, decode codes or train detectors make no claim: only their constants and imports are run
 SKIP = {'004_table2': ('bench_peak', 'time_methods('), '001_table3_4': ('code_oracle_curve',),
-        '001_steps': ('code_oracle_curve',), '002_table3': ('detector_errors(',), '002_table4': ('sync_gate(', 'score_real_restorations(')}
+        'budget_curves': ('code_oracle_curve',), '002_table3': ('detector_errors(',), '002_table4': ('sync_gate(', 'score_real_restorations(')}
 TOL = 1e-9
 
 def run_with_rows(report: str, rows: pd.DataFrame, out: Path) -> list:
@@ -42,7 +42,9 @@ def run_with_rows(report: str, rows: pd.DataFrame, out: Path) -> list:
                mock.patch.object(E, 'plan_runs', lambda rep, p, *a, **k: fake_runs(rep, p)),
                mock.patch.object(E, 'ensure_corpus', lambda *a, **k: Path('none')),
                mock.patch.object(E, 'load_test_set', lambda *a, **k: [clip]), mock.patch.object(Ev, 'test_clips', lambda *a, **k: [clip]),
-               mock.patch.object(E, 'describe_test_set', lambda *a, **k: ''), mock.patch.object(E, 'publish_ckpt', lambda *a, **k: None)]
+               mock.patch.object(E, 'describe_test_set', lambda *a, **k: ''), mock.patch.object(E, 'publish_ckpt', lambda *a, **k: None),
+               # budget_curves reads each run's frames seen: its plan keys carry the budget multiple (method@times, times x 2,400 at small)
+               mock.patch.object(E, 'run_budget', lambda p: dict(method_frames=2400 * int(Path(p).parent.name.split('@')[1])))]
     patches += [mock.patch.object(m, n, stub) for m, n in ((E, 'viewer_methods'), (E, 'training_curves'), (Rp, 'show_budget'),
                                                            (Rp, 'show_viewer'), (Rp, 'show_boxes'), (Rp, 'show_curves'))]
     if report.startswith('004'):

@@ -16,7 +16,7 @@ from conftest import need_real
 
 BANNER = 'SMOKE SCALE: these numbers are not evidence'
 SYN = ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'TLME(synth-det)']
-STEPS = {'short': 20, 'long': 40}          # 001_steps at smoke: the stage-II default and reports/params/smoke.yaml long_steps
+BUDGET_TIMES = ('1', '1.5', '2')          # budget_curves at smoke: each budget as a multiple of the smallest (labels ×1, ×1.5, ×2)
 EXPECTED = {  # report -> (method rows of the main table, in order; its metric columns)
     '001_table1_2': (['LQ input', 'AVFR', 'BasicVSR++', 'VQFR'], SYN),
     '001_table5': (['LQ input', 'AVFR', 'MFCC Segment = 3', 'MFCC Segment = 7', 'w/o Interference M'], SYN),
@@ -24,8 +24,6 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
     '001_realclips': (['LQ input', 'AVFR (real)', 'w/o Audio Guidance (real)', 'BasicVSR++ (real)', 'VQFR (real)',
                        'AVFR (synthetic)', 'BasicVSR++ (synthetic)', 'VQFR (synthetic)'],
                       ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'TLME(dlib)']),
-    '001_steps': (['LQ input'] + [f'{m} ({n} steps)' for n in STEPS.values() for m in ('AVFR', 'w/o audio')],
-                  ['PSNR', 'SSIM', 'LPIPS(alex)', 'PSNR(mouth)']),
     '002_table3': ([f'{m} ({t})' for t in ('compression', 'deblur', 'super-resolution') for m in ('LQ input', 'w/o IF', 'w/o AF', 'GAVN')],
                    ['PSNR', 'SSIM', 'MS-SSIM', 'LPIPS(alex)', 'PSNR(mouth)', 'Sync_c(synth-expert)', 'Sync_d(synth-expert)']),
     '002_table1': ([f'{m} ({t}, {d})' for d in ('multi-speaker', 'single-speaker') for t in ('compression', 'deblur', 'super-resolution')
@@ -43,8 +41,10 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
     '004_table4_6': (['LQ input'] + [f'{m} [{st}]' for st in ('stage II', 'stage III') for m in ('B (w/o M0, M1)', 'B + M0 (w/o M1)', 'PGTFormer')],
                      ['PSNR', 'SSIM', 'LPIPS(alex)', 'Acc_T1', 'Acc_T5']),
     '004_table5': (['LQ input', 'w/o TFR', 'PGTFormer'], ['Deg(dlib)', 'LMD(synth-det)', 'TLME(synth-det)', 'MSRL']),
+    # budget_curves at smoke: the x4 / x16 budgets are 1.5x and 2x the smoke defaults (reports/params/smoke.yaml)
+    'budget_curves': (['LQ input'] + [f'{m} ×{t}' for t in BUDGET_TIMES for m in ('AVFR', 'AVFR w/o audio', 'BasicVSR++', 'GAVN')], SYN),
 }
-ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], '001_steps': ['clip', 'fraction', 'code_acc', 'PSNR', 'steps']}
+ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], 'budget_curves': ['clip', 'fraction', 'code_acc', 'PSNR', 'frames']}
 ROWS_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
 CLAIM_COLUMNS = ['claim', 'A', 'B', 'metric', 'direction', 'mean_A', 'mean_B', 'diff', 'ci_low', 'ci_high', 'verdict',
                  'n_speakers', 'n_clips', 'n_seeds', 'note']
@@ -224,11 +224,11 @@ def check_oracle_table(name: str, out: Path):
     assert list(o.columns) == ORACLE[name], list(o.columns)
     o = o.assign(**{c: o[c].map(number) for c in ORACLE[name] if c != 'clip'})
     assert o['fraction'].between(0, 1).all() and o['code_acc'].between(0, 1).all()
-    for _, g in o.groupby(['clip'] + (['steps'] if 'steps' in o else [])):
+    for _, g in o.groupby(['clip'] + (['frames'] if 'frames' in o else [])):
         g = g.sort_values('fraction')
         assert g['fraction'].iloc[0] == 0 and g['fraction'].iloc[-1] == 1 and g['code_acc'].iloc[-1] == 1, g
         assert (g['code_acc'] >= g['fraction'] - 1e-6).all(), g
-    if 'steps' in o: assert sorted(o['steps'].unique()) == sorted(STEPS.values())
+    if 'frames' in o: assert len(o['frames'].unique()) == len(BUDGET_TIMES), o['frames'].unique()   # one curve per budget
 
 def check_claims_table(name: str, out: Path):
     """The claims table in its three-way-verdict form: the columns of `CLAIM_COLUMNS`; verdicts confirmed / contradicted /
