@@ -203,7 +203,8 @@ def evaluate_cached(name: str, # the method's name in the rows
     df = cached_rows(cache_dir or repo_root()/'data'/'eval_cache', key, make, keep_default_na=True)
     n = int(os.environ.get(VERIFY_ENV) or 0)
     if n and ckpt and Path(ckpt).is_file() and not make.fresh:                # recorded rows of a checkpoint that is here: score again
-        verify_rows(df, evaluate({name: fn or checkpoint_method(ckpt)}, clips[:n], metrics, landmarks_fn, seed, False, sync_expert), ckpt)
+        k = verify_rows(df, evaluate({name: fn or checkpoint_method(ckpt)}, clips[:n], metrics, landmarks_fn, seed, False, sync_expert), ckpt)
+        print(f'verified: {name} (seed {seed}), {k} recorded values of {min(n, len(clips))} clips scored again, all within tolerance')
     df['method'], df['seed'] = name, seed
     return df
 
