@@ -424,7 +424,7 @@ def cli(argv: list[str]|None=None) -> int:
         bad += r['status'] != 'ok'
     return 1 if bad else 0
 
-# %% ../nbs/60_report.ipynb #b7d4a403
+# %% ../nbs/60_report.ipynb #91c3265c
 def _num(v) -> str:
     "A parameter value as written: 4 -> '4', 0.2 -> '0.2', 3.0 -> '3'."
     return f'{v:g}' if isinstance(v, (int, float)) else str(v)
@@ -546,6 +546,7 @@ def show_speed_quality(data: pd.DataFrame, # from `speed_quality`
                        ) -> pd.DataFrame:
     "Plot quality against speed, one panel per metric: x = end-to-end seconds per frame (log), y = the method's paired difference to the degraded input with its 95 % interval; then a line per metric (`speed_quality_words`). Returns `data`."
     import numpy as np, matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, FormatStrFormatter, NullFormatter
     from IPython.display import display, Markdown
     metrics, methods = list(dict.fromkeys(data['metric'])), list(dict.fromkeys(data['method']))
     colours = dict(zip(methods, plt.get_cmap('tab10')(np.arange(len(methods)) % 10)))
@@ -562,6 +563,8 @@ def show_speed_quality(data: pd.DataFrame, # from `speed_quality`
                         label=r['method'])
         ax.axhline(0, color='grey', ls='--', lw=0.8)
         ax.set_xscale('log'); ax.set_title(m, fontsize=9)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5))); ax.xaxis.set_major_formatter(FormatStrFormatter('%g'))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel('s / frame, end to end', fontsize=8)
         ax.set_ylabel(f"Δ to the input ({'higher' if d['direction'].iloc[0] == 'higher' else 'lower'} is better)", fontsize=8)
         ax.tick_params(labelsize=7); ax.xaxis.set_tick_params(labelbottom=True)
