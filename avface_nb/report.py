@@ -16,7 +16,8 @@ __all__ = ['PROVENANCE_PATHS', 'SCALE_LINES', 'OFFLINE_TEMPLATE', 'tree_state', 
            'stale_banner', 'dirty_banner', 'provenance_html', 'corpus_facts', 'describe_corpus', 'describe_models',
            'banner', 'show_banner', 'table_html', 'show_df', 'save_table', 'show_claims', 'show_best', 'show_paper',
            'show_table', 'show_budget', 'show_boxes', 'show_curves', 'show_oracle', 'viewer_html', 'show_viewer',
-           'show_budget_curves', 'run_report', 'write_index', 'cli']
+           'show_budget_curves', 'run_report', 'write_index', 'cli', 'describe_degradation', 'ranking_words',
+           'show_ranking', 'measure_speed', 'speed_quality', 'speed_quality_words', 'show_speed_quality']
 
 # %% ../nbs/60_report.ipynb #971b0b56
 PROVENANCE_PATHS = ['avface_nb', 'nbs', 'configs', 'reports', ':!reports/html', 'data_prep', 'setup.py', 'settings.ini',
@@ -444,3 +445,159 @@ def cli(argv: list[str]|None=None) -> int:
               + (f"  [{r['error']}]" if r['error'] else ''))
         bad += r['status'] != 'ok'
     return 1 if bad else 0
+
+# %% ../nbs/60_report.ipynb #91c3265c
+def _num(v) -> str:
+    "A parameter value as written: 4 -> '4', 0.2 -> '0.2', 3.0 -> '3'."
+    return f'{v:g}' if isinstance(v, (int, float)) else str(v)
+
+def _spec_words(v) -> str:
+    "A degradation parameter (a value or a random spec of `degrade`) in words."
+    if isinstance(v, dict) and len(v) == 1:
+        (k, a), = v.items()
+        if k == 'uniform': return f'{_num(a[0])}-{_num(a[1])} (drawn uniformly per clip)'
+        if k == 'randint': return f'{_num(a[0])}-{_num(a[1])} (an integer drawn per clip)'
+        if k == 'choice': return 'one of ' + ', '.join(_num(x) for x in a) + ' (drawn per clip)'
+    return _num(v)
+
+_STEP_WORDS = {   # degradation step type -> its config in words
+    'blur': lambda c: 'Gaussian blur of ' + (f"σ {_spec_words(c['sigma'])}" if 'sigma' in c else f"kernel size {_spec_words(c['ksize'])}"),
+    'down': lambda c: f"bicubic down-sampling by {_spec_words(c['r'])}" + (' and back up to size' if c.get('up') else ''),
+    'noise': lambda c: f"Gaussian noise of σ {_spec_words(c['sigma'])} (0-255 scale)",
+    'x264': lambda c: f"x264 compression at CRF {_spec_words(c['crf'])}",
+    'frame_loss': lambda c: f"frame loss (each frame after the first shows the previous kept one with probability {_spec_words(c['p'])})",
+    'upsample': lambda c: 'bicubic up-sampling back to the crop size',
+}
+
+def describe_degradation(preset, # a preset name of `degrade.PRESETS`, or a degradation config
+                         ) -> str:
+    "A degradation step by step, from its config: 'Gaussian blur of σ 0.2-3 (drawn uniformly per clip), then ...'."
+    from avface_nb.degrade import get_preset
+    cfg = get_preset(preset) if isinstance(preset, str) else preset
+    def steps(c):
+        if c['type'] == 'chain': return [w for s in c.get('steps', []) for w in steps(s)]
+        if c['type'] in _STEP_WORDS: return [_STEP_WORDS[c['type']](c)]
+        return [f"{c['type']} (" + ', '.join(f'{k} {_spec_words(v)}' for k, v in c.items() if k != 'type') + ')']
+    w = steps(cfg)
+    return ', then '.join(w) if w else 'no degradation'
+
+def ranking_words(ranking: pd.DataFrame, # from `stats.rankings`
+                  ) -> list[str]:
+    "One line per metric on what its ranking says: who is first, how many pairs the test set decides, who is last."
+    out = []
+    for m, r in ranking.groupby('metric', sort=False):
+        ok = r[r['rank'].notna()]
+        na = r.loc[r['rank'].isna(), 'method'].tolist()
+        better = 'higher' if r['direction'].iloc[0] == 'higher' else 'lower'
+        if ok.empty:
+            out.append(f'**{m}**: no method has a value ({", ".join(na)})'); continue
+        n = len(ok); pairs = n * (n - 1) // 2
+        decided = int(ok['n_better'].sum())                        # each decided pair counts once, for its loser
+        top = ok.loc[ok['rank'] == 1, 'method'].tolist()
+        s = f'**{m}** ({better} is better): '
+        if len(top) == 1 and ok['n_worse'].iloc[0] == n - 1: s += f'{top[0]} is first, decidedly better than each of the other {n - 1}'
+        elif len(top) == 1: s += f'{top[0]} is first (no method decidedly better), tied with {ok["tied_with"].iloc[0] or "none"}'
+        else: s += f'{len(top)} methods share rank 1 (none decidedly better than them): {", ".join(top)}'
+        s += f'; {decided} of the {pairs} pairs are decided, {pairs - decided} tied'
+        last = ok[ok['rank'] == ok['rank'].max()]
+        if ok['rank'].max() > 1: s += f'; last: {", ".join(last["method"])} (rank {int(ok["rank"].max())})'
+        if na: s += f'; no value: {", ".join(na)}'
+        out.append(s + '.')
+    return out
+
+def show_ranking(df: pd.DataFrame, # evaluation rows
+                 methods, # the methods ranked (names in the rows), in the table's order
+                 metrics: dict, # metric name -> 'higher' | 'lower'
+                 report: str, out_dir=None,
+                 **bootstrap_kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Rank `methods` on each metric with ties (`stats.rankings`), save `<report>_ranking.csv`, show the methods × metrics table of shown ranks and a line per metric; returns (ranking, pairwise claims)."
+    from IPython.display import display, Markdown
+    from avface_nb.stats import rankings, ranking_matrix
+    rk, ct = rankings(df, methods, metrics, **bootstrap_kw)
+    save_table(rk, report, 'ranking', out_dir)
+    show_df(ranking_matrix(rk, methods))
+    display(Markdown('\n'.join(f'- {w}' for w in ranking_words(rk))))
+    return rk, ct
+
+def measure_speed(methods: dict, # display name -> registered method (its fresh model of `preset` is timed)
+                  preset: str, # the models' preset (a trained run's preset is its scale's name)
+                  seconds: float=1.0, # seconds of the clip restored per method
+                  clip=None, # a video with a face (default: the longest shared real clip, `bench.default_clip`)
+                  size: int=256, # crop side the models restore
+                  **kw) -> pd.DataFrame: # more `bench.bench_speed` arguments (every, chunk, overlap)
+    "End-to-end `avface restore` speed per method with fresh weights (`bench.bench_speed`): method, registered, preset, clip, frames, threads, model_fps, e2e_fps, s_per_frame."
+    from avface_nb.bench import bench_speed, default_clip
+    clip = Path(clip) if clip else default_clip()
+    r = bench_speed(clip, size=size, seconds=seconds, presets=(preset,), methods=list(dict.fromkeys(methods.values())), **kw)
+    by = {row['method']: row for row in r['rows']}
+    return pd.DataFrame([dict(method=lab, registered=m, preset=preset, clip=clip.name, frames=r['frames'], threads=r['threads'],
+                              model_fps=by[m]['model_fps'], e2e_fps=by[m]['e2e_fps'], s_per_frame=1 / by[m]['e2e_fps'])
+                         for lab, m in methods.items()])
+
+def speed_quality(speed: pd.DataFrame, # from `measure_speed` (method, s_per_frame)
+                  vs_input: pd.DataFrame, # claims 'method beats the input' (`stats.claims_table`: A the method, B the input)
+                  ) -> pd.DataFrame:
+    "Rows (method, metric, direction, s_per_frame, diff, ci_low, ci_high, verdict): each method's paired difference to the input beside its seconds per frame."
+    s = speed.set_index('method')['s_per_frame']
+    miss = sorted(set(vs_input['A']) - set(s.index))
+    if miss: raise ValueError(f'no speed measured for {miss}')
+    out = vs_input[['A', 'metric', 'direction', 'diff', 'ci_low', 'ci_high', 'verdict']].rename(columns={'A': 'method'})
+    out.insert(3, 's_per_frame', out['method'].map(s).astype(float))
+    return out.reset_index(drop=True)
+
+def speed_quality_words(data: pd.DataFrame, # from `speed_quality`
+                        ) -> list[str]:
+    "One line per metric: the methods that beat the input (interval on the better side of 0), fastest first, those worse, those undecided."
+    out = []
+    for m, d in data.groupby('metric', sort=False):
+        d = d.sort_values('s_per_frame', kind='stable')
+        g = {v: d.loc[d['verdict'] == v, 'method'].tolist() for v in ('confirmed', 'contradicted', 'inconclusive', 'n/a')}
+        s = f'**{m}**: '
+        if g['confirmed']:
+            f = d[d['verdict'] == 'confirmed'].iloc[0]
+            s += f"{len(g['confirmed'])} of {len(d)} beat the degraded input ({', '.join(g['confirmed'])}; fastest first, {f['method']} at {f['s_per_frame']:.3g} s/frame)"
+        else: s += f'none of the {len(d)} beats the degraded input'
+        if g['contradicted']: s += f"; worse than the input: {', '.join(g['contradicted'])}"
+        if g['inconclusive']: s += f"; undecided: {', '.join(g['inconclusive'])}"
+        if g['n/a']: s += f"; no value: {', '.join(g['n/a'])}"
+        out.append(s + '.')
+    return out
+
+def show_speed_quality(data: pd.DataFrame, # from `speed_quality`
+                       cols: int=4, # panels per row
+                       ) -> pd.DataFrame:
+    "Plot quality against speed, one panel per metric: x = end-to-end seconds per frame (log), y = the method's paired difference to the degraded input with its 95 % interval; then a line per metric (`speed_quality_words`). Returns `data`."
+    import numpy as np, matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, FormatStrFormatter, NullFormatter
+    from IPython.display import display, Markdown
+    metrics, methods = list(dict.fromkeys(data['metric'])), list(dict.fromkeys(data['method']))
+    colours = dict(zip(methods, plt.get_cmap('tab10')(np.arange(len(methods)) % 10)))
+    markers = dict(zip(methods, ['o', 's', '^', 'D', 'v', 'P', 'X', '<', '>', 'h', '*', 'p'] * (len(methods) // 12 + 1)))
+    cols = max(1, min(cols, len(metrics))); nrows = -(-len(metrics) // cols)
+    legend_apart = nrows * cols == len(metrics)                      # no free panel: the legend goes below the panels
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.6 * cols, 3.0 * nrows + (0.9 if legend_apart else 0)), squeeze=False, sharex=True)
+    for ax, m in zip(axes.flat, metrics):
+        d = data[data['metric'] == m]
+        for _, r in d.iterrows():
+            if not np.isfinite(r['diff']): continue
+            err = None if not np.isfinite(r['ci_low']) else [[r['diff'] - r['ci_low']], [r['ci_high'] - r['diff']]]
+            ax.errorbar([r['s_per_frame']], [r['diff']], yerr=err, fmt=markers[r['method']], ms=5, capsize=2, color=colours[r['method']],
+                        label=r['method'])
+        ax.axhline(0, color='grey', ls='--', lw=0.8)
+        ax.set_xscale('log'); ax.set_title(m, fontsize=9)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5))); ax.xaxis.set_major_formatter(FormatStrFormatter('%g'))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel('s / frame, end to end', fontsize=8)
+        ax.set_ylabel(f"Δ to the input ({'higher' if d['direction'].iloc[0] == 'higher' else 'lower'} is better)", fontsize=8)
+        ax.tick_params(labelsize=7); ax.xaxis.set_tick_params(labelbottom=True)
+    handles = [plt.Line2D([], [], marker=markers[k], ls='', color=colours[k]) for k in methods]
+    for ax in axes.flat[len(metrics):]: ax.axis('off')
+    if legend_apart:
+        fig.legend(handles, methods, loc='lower center', ncol=min(6, len(methods)), fontsize=8, frameon=False)
+        fig.tight_layout(rect=(0, 0.9 / (3.0 * nrows + 0.9), 1, 1))
+    else:
+        axes.flat[len(metrics)].legend(handles, methods, loc='center', fontsize=8, frameon=False, ncol=1 + (len(methods) > 8))
+        fig.tight_layout()
+    plt.show()
+    display(Markdown('\n'.join(f'- {w}' for w in speed_quality_words(data))))
+    return data

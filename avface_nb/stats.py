@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'VERDICTS', 'ROW_COLUMNS', 'resolve_metric', 'paired_differences',
+__all__ = ['CLAIM_COLUMNS', 'MIN_CLUSTERS', 'VERDICTS', 'ROW_COLUMNS', 'RANK_COLUMNS', 'resolve_metric', 'paired_differences',
            'cluster_bootstrap', 'verdict', 'Claim', 'claims_table', 'resolution', 'format_claims', 'margin_difference',
            'margin_claim', 'budget_change', 'loglinear_guess', 'verdict_counts', 'summary_verdict', 'versus_claims',
-           'best_table', 'setting_gaps', 'gap_claims', 'gain_over_best']
+           'best_table', 'setting_gaps', 'gap_claims', 'gain_over_best', 'pairwise_claims', 'rank_with_ties',
+           'rankings', 'ranking_matrix']
 
 # %% ../nbs/50_stats.ipynb #64b2578b
 _COLS = ('method', 'clip', 'speaker', 'seed', 'name', 'value')
@@ -379,3 +380,76 @@ def gain_over_best(df: pd.DataFrame, # tidy evaluation rows
     pick = max if direction == 'higher' else min
     best = pick(vals, key=vals.get)
     return {a_label: va, best_label: best, 'gain': (va - vals[best]) * (1 if direction == 'higher' else -1)}
+
+# %% ../nbs/50_stats.ipynb #9dc7fa23
+RANK_COLUMNS = ['method', 'metric', 'direction', 'mean', 'rank', 'shown', 'possible', 'tied_with', 'n_better', 'n_worse']
+
+def pairwise_claims(df: pd.DataFrame, # tidy evaluation rows (see `paired_differences`)
+                    methods, # the methods ranked (names in the rows), in the order their pairs are listed
+                    metric: str, direction: str, # the metric (display or base name) and which side is better
+                    text: str='{a} beats {b} on {m}', # claim text with {a}, {b} and {m}
+                    ) -> list[Claim]:
+    "One claim 'A beats B' for every unordered pair of `methods` (A listed before B)."
+    _check_direction(direction)
+    methods = list(methods)
+    if len(set(methods)) != len(methods): raise ValueError(f'methods listed twice: {methods}')
+    name = resolve_metric(df, metric)
+    return [Claim(text.format(a=a, b=b, m=name), a, b, name, direction) for i, a in enumerate(methods) for b in methods[i + 1:]]
+
+def rank_with_ties(df: pd.DataFrame, # tidy evaluation rows
+                   methods, # the methods ranked (names in the rows)
+                   metric: str, direction: str, # the metric and which side is better ('higher' | 'lower')
+                   claims: pd.DataFrame|None=None, # the decided pairwise claims (`claims_table` of `pairwise_claims`); None: decided here
+                   **bootstrap_kw, # passed to `claims_table` (n_resamples, confidence, seed)
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "(ranking in `RANK_COLUMNS`, best first; the pairwise claims in `CLAIM_COLUMNS`): rank = 1 + methods decidedly better, ties = undecided pairs."
+    _check_direction(direction)
+    methods = list(methods)
+    name = resolve_metric(df, metric)
+    ct = claims if claims is not None else claims_table(df, pairwise_claims(df, methods, name, direction), **bootstrap_kw)
+    ct = ct[ct['metric'] == name]
+    better, worse, tied = ({m: [] for m in methods} for _ in range(3))
+    seen = set()
+    for a, b, v, d in zip(ct['A'], ct['B'], ct['verdict'], ct['direction']):
+        if a not in better or b not in better or frozenset((a, b)) in seen: continue
+        if d != direction: raise ValueError(f'the claim {a!r} vs {b!r} on {name!r} says {d!r} is better, the ranking {direction!r}')
+        seen.add(frozenset((a, b)))
+        if v == 'confirmed': better[b].append(a); worse[a].append(b)
+        elif v == 'contradicted': better[a].append(b); worse[b].append(a)
+        elif v == 'inconclusive': tied[a].append(b); tied[b].append(a)
+    missing = [(a, b) for i, a in enumerate(methods) for b in methods[i + 1:] if frozenset((a, b)) not in seen]
+    if missing: raise ValueError(f'no decided claim on {name!r} for the pair(s) {missing[:3]}' + (' ...' if len(missing) > 3 else ''))
+    vals = {m: df.loc[(df['method'] == m) & (df['name'] == name), 'value'] for m in methods}
+    has = [m for m in methods if vals[m].notna().any()]
+    rank = {m: 1 + len(better[m]) for m in has}
+    rows = []
+    for m in methods:
+        if m not in rank:
+            rows.append(dict(method=m, metric=name, direction=direction, mean=np.nan, rank=np.nan, shown='n/a', possible='n/a',
+                             tied_with='', n_better=0, n_worse=0)); continue
+        shared = tied[m] or sum(r == rank[m] for r in rank.values()) > 1
+        lo, hi = rank[m], len(has) - len(worse[m])
+        rows.append(dict(method=m, metric=name, direction=direction, mean=float(vals[m].mean()), rank=rank[m],
+                         shown=('=' if shared else '') + str(rank[m]), possible=str(lo) if lo == hi else f'{lo}-{hi}',
+                         tied_with=', '.join(tied[m]), n_better=len(better[m]), n_worse=len(worse[m])))
+    out = pd.DataFrame(rows, columns=RANK_COLUMNS)
+    sign = -1 if direction == 'higher' else 1                      # best first: by rank, then by mean in the better direction
+    out = out.assign(_k=sign * out['mean']).sort_values(['rank', '_k'], kind='stable', na_position='last').drop(columns='_k')
+    return out.reset_index(drop=True), ct.reset_index(drop=True)
+
+def rankings(df: pd.DataFrame, # tidy evaluation rows
+             methods, # the methods ranked
+             metrics: dict, # metric name -> 'higher' | 'lower'
+             **bootstrap_kw) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "`rank_with_ties` for each metric: (every ranking, one after another; every pairwise claim), both tidy."
+    parts = [rank_with_ties(df, methods, m, d, **bootstrap_kw) for m, d in metrics.items()]
+    return pd.concat([p[0] for p in parts], ignore_index=True), pd.concat([p[1] for p in parts], ignore_index=True)
+
+def ranking_matrix(ranking: pd.DataFrame, # from `rank_with_ties` / `rankings`
+                   methods=None, # row order (default: as they first appear)
+                   ) -> pd.DataFrame:
+    "Methods × metrics of the shown ranks ('=3', '1', 'n/a'), rows in `methods`' order, metrics in the order they were ranked."
+    methods = list(methods) if methods is not None else list(dict.fromkeys(ranking['method']))
+    metrics = list(dict.fromkeys(ranking['metric']))
+    m = ranking.pivot(index='method', columns='metric', values='shown')
+    return m.reindex(index=methods, columns=metrics).rename_axis(index='method', columns=None).reset_index()

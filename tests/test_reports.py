@@ -43,6 +43,8 @@ EXPECTED = {  # report -> (method rows of the main table, in order; its metric c
     '004_table5': (['LQ input', 'w/o TFR', 'PGTFormer'], ['Deg(dlib)', 'LMD(synth-det)', 'TLME(synth-det)', 'MSRL']),
     # budget_curves at smoke: the x4 / x16 budgets are 1.5x and 2x the smoke defaults (reports/params/smoke.yaml)
     'budget_curves': (['LQ input'] + [f'{m} ×{t}' for t in BUDGET_TIMES for m in ('AVFR', 'AVFR w/o audio', 'BasicVSR++', 'GAVN')], SYN),
+    'all_methods': (['LQ input', 'AVFR', 'GAVN', 'PGTFormer', 'BasicVSR++', 'VQFR', 'EDVR', 'DBPN', 'DAVD-Net-style', 'VRT-style',
+                     'CodeFormer-style', 'GFPGAN-style', 'HiFaceGAN-style'], SYN + ['Sync_c(synth-expert)', 'Sync_d(synth-expert)']),
 }
 ORACLE = {'001_table3_4': ['clip', 'fraction', 'code_acc', 'PSNR'], 'budget_curves': ['clip', 'fraction', 'code_acc', 'PSNR', 'frames']}
 ROWS_COLUMNS = ['method', 'clip', 'speaker', 'seed', 'metric', 'name', 'value', 'better', 'note']
@@ -57,7 +59,8 @@ def test_every_report_has_expectations():
     assert set(EXPECTED) == set(REPORTS), (sorted(EXPECTED), sorted(REPORTS))
 
 # helpers that display a table and return it: a cell ending with a bare call would show the table a second time
-RETURNS_TABLE = {'show_table', 'show_paper', 'show_claims', 'show_best', 'show_oracle', 'show_curves'}
+RETURNS_TABLE = {'show_table', 'show_paper', 'show_claims', 'show_best', 'show_oracle', 'show_curves', 'show_ranking',
+                 'show_speed_quality'}
 
 def code_cells(name: str) -> list[str]:
     import nbformat
@@ -88,7 +91,7 @@ def test_report_says_what_it_is_once(name):
 def report(request, tmp_path_factory):
     "Run one report at smoke scale into a fresh folder: (name, folder, completed process)."
     name = request.param
-    if 'realclips' in name or name in ('002_table4', '004_table2'): need_real(f'report {name} (needs the shared real clips)')
+    if 'realclips' in name or name in ('002_table4', '004_table2', 'all_methods'): need_real(f'report {name} (needs the shared real clips)')
     out = tmp_path_factory.mktemp(name)
     # --allow-dirty: a working tree under test may hold uncommitted code; the page then carries the red banner (checked below)
     r = subprocess.run([str(Path(sys.executable).parent/'avface'), 'report', name, '--scale', 'smoke', '--out', str(out), '--allow-dirty'],
