@@ -243,7 +243,7 @@ def _clip_margins(df, a, b, metric) -> pd.DataFrame:
     d = paired_differences(df, a, b, metric)
     return d.groupby(['speaker', 'clip'], sort=True).agg(diff=('diff', 'mean'), seeds=('seed', 'nunique')).reset_index()
 
-def budget_change(text: str, # the claim, e.g. "AVFR − BasicVSR++ on PSNR moves toward the paper's direction from 2,400 to 38,400 frames"
+def budget_change(text: str, # the claim, e.g. "A − B on PSNR moves toward the paper's direction from 2,400 to 38,400 frames"
                   df: pd.DataFrame, # evaluation rows holding all four methods
                   small: tuple, large: tuple, # (A, B) at the small budget and (A, B) at the large one (their names in the rows)
                   metric: str, direction: str='higher', # the paper's direction for A − B ('higher': A should come out higher)
