@@ -83,13 +83,17 @@ def test_errors_name_the_file_and_write_nothing(trained):
     d, info = trained
     bad = d/'bad'; bad.mkdir(exist_ok=True)
     names = info['names']
+    cases = []                                                    # (command, words its one-line error must hold)
     for i, n in enumerate(names):
         mine = Path(list(info['ckpts'][n].values())[-1])
         other = Path(list(info['ckpts'][names[(i + 1) % len(names)]].values())[-1])
         (bad/f'trunc_{n}.pt').write_bytes(mine.read_bytes()[:4000])
-        before = sorted(p.name for p in bad.iterdir())
-        one_line_error(run('restore', d/'in.mp4', bad/'o.mp4', '--method', n, '--ckpt', other), str(other), f'expected kind {n}')
-        one_line_error(run('restore', d/'in.mp4', bad/'o.mp4', '--method', n, '--ckpt', bad/f'trunc_{n}.pt'), f'trunc_{n}.pt', 'not a readable checkpoint')
-        assert sorted(p.name for p in bad.iterdir()) == before
+        cases += [(('restore', d/'in.mp4', bad/'o.mp4', '--method', n, '--ckpt', other), (str(other), f'expected kind {n}')),
+                  (('restore', d/'in.mp4', bad/'o.mp4', '--method', n, '--ckpt', bad/f'trunc_{n}.pt'), (f'trunc_{n}.pt', 'not a readable checkpoint'))]
+    before = sorted(p.name for p in bad.iterdir())
+    from concurrent.futures import ThreadPoolExecutor              # two CLI processes at a time: each is mostly start-up
+    with ThreadPoolExecutor(2) as ex: results = list(ex.map(lambda c: run(*c[0]), cases))
+    for (_, words), r in zip(cases, results): one_line_error(r, *words)
+    assert sorted(p.name for p in bad.iterdir()) == before          # no output, no temporary file left behind
     one_line_error(run('restore', d/'in.mp4', bad/'o.mp4', '--method', 'no_such_method', '--ckpt', mine), 'no_such_method', 'unknown method')
     assert not (bad/'o.mp4').exists()

@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BEGIN, END = '# --- published finals (tools/publish.py; do not edit by hand) ---', '# --- end of published finals ---'
 BUDGET_MB = 80.
-# not published (their rows and records are): the single-speaker set of paper 002's Table 1 and 001_steps' long runs,
-# whose viewers then show the multi-speaker / default-length models only
-SKIP_PREFIXES = ('single_', 'long_')
+# not published (their rows and records are): the single-speaker set of paper 002's Table 1, whose viewer shows the
+# multi-speaker models only. A report may also list under `publish:` in reports/plan.yaml the plan keys whose weights its
+# viewer, oracle or restorers read; then only those of its full rows are published (default: every full row).
+SKIP_PREFIXES = ('single_',)
 
 
 def published(scale: str) -> list[str]:
@@ -32,8 +33,9 @@ def published(scale: str) -> list[str]:
     out = set()
     for rep in plan:
         if rep not in report_list(): continue
+        keep = plan[rep].get('publish')                              # the keys whose weights the report reads (None: all)
         for e in plan_entries(rep, params, plan):
-            if e['ablation'] != 'full': continue
+            if e['ablation'] != 'full' or (keep is not None and e['key'] not in keep): continue
             spec, seed = registry.get(e['method']), e['seeds'][0]
             s1 = seed if e['stage_seed'] is None else int(e['stage_seed'])
             run = run_name(e['method'], 'full', seed, e['prefix'] + e['run_prefix'])
