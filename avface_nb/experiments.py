@@ -759,23 +759,25 @@ def _ckpt_device(ck: dict) -> str:
     if d != 'auto': return d.split(':')[0]
     return 'cuda' if (ck.get('rng') or {}).get('cuda') else 'cpu'
 
+def _stage_seconds(folder: Path, steps: int, recorded) -> float:
+    "A finished stage's seconds: its log.jsonl's rate x steps where the log has one, else the seconds it recorded."
+    log = Path(folder)/'log.jsonl'
+    rate = _log_rate(log) if log.is_file() else None
+    return float(rate * steps if rate else recorded)
+
 def _stage_row(p: Path, ck: dict) -> dict:
     "One stage checkpoint's budget; its seconds from the stage's log.jsonl beside it where present, else the checkpoint's."
     s = ck['stage_config']
-    log = p.parent / 'log.jsonl'
-    sec = _log_rate(log) * ck['step'] if log.is_file() and _log_rate(log) else ck.get('seconds', float('nan'))
     return dict(stage=ck['stage'], steps=ck['step'], batch=s['batch'], frames=s['data']['frames'], frames_seen=ck['step'] * s['batch'] * s['data']['frames'],
-                seconds=float(sec), device=_ckpt_device(ck))
+                seconds=_stage_seconds(p.parent, ck['step'], ck.get('seconds', float('nan'))), device=_ckpt_device(ck))
 
 def _record_row(folder: Path) -> dict|None:
     "A finished stage's budget from its record (final.json, committed) when its final.pt is not on this machine; None without a record."
     rp = Path(folder)/'final.json'
     if not rp.is_file(): return None
     r = json.loads(rp.read_text())
-    log = rp.parent/'log.jsonl'
-    sec = _log_rate(log) * r['step'] if log.is_file() and _log_rate(log) else r.get('seconds', float('nan'))
     return dict(stage=r['stage'], steps=r['step'], batch=r['batch'], frames=r['frames'], frames_seen=r['step'] * r['batch'] * r['frames'],
-                seconds=float(sec), device=str(r.get('device') or 'cpu').split(':')[0])
+                seconds=_stage_seconds(folder, r['step'], r.get('seconds', float('nan'))), device=str(r.get('device') or 'cpu').split(':')[0])
 
 def _in_repo(p) -> Path:
     "A run path written on another machine (config.yaml holds absolute paths), as the same path under this repository's runs/."
@@ -797,11 +799,13 @@ def _recorded_budget(ckpt: Path) -> dict:
             row = _stage_row(folder/'final.pt', load_checkpoint(folder/'final.pt', attach=False))
         if row is None: raise InputError(ckpt, f'its stage {st!r} has neither a record nor a checkpoint at {rel(folder)}')
         rows.append(row)
-    last = _record_row(ckpt.parent)
-    rows.append(last)
-    return dict(last, windows_seen=last['steps'] * last['batch'], lr=(tr.get(stage) or {}).get('lr', tr.get('lr')),
-                stages=[r['stage'] for r in rows], stage_steps=[r['steps'] for r in rows], method_frames=sum(r['frames_seen'] for r in rows),
-                method_seconds=sum(r['seconds'] for r in rows), devices=sorted({r['device'] for r in rows}))
+    return _budget(rows + [_record_row(ckpt.parent)], (tr.get(stage) or {}).get('lr', tr.get('lr')))
+
+def _budget(rows: list[dict], lr) -> dict:
+    "`run_budget`'s result from the counted stages' rows (the final stage last) and the final stage's learning rate."
+    last = rows[-1]
+    return dict(last, windows_seen=last['steps'] * last['batch'], lr=lr, stages=[r['stage'] for r in rows], stage_steps=[r['steps'] for r in rows],
+                method_frames=sum(r['frames_seen'] for r in rows), method_seconds=sum(r['seconds'] for r in rows), devices=sorted({r['device'] for r in rows}))
 
 def run_budget(ckpt) -> dict:
     "A run's budget from its final checkpoint: the final stage's steps, batch, frames per window, frames seen, seconds, device, and the stages that count toward the method's budget (the final one and each earlier one that is not a shared prior, reports/budget.yaml's `priors`) with their frames seen and seconds summed. A recorded run whose final.pt is not on this machine is read from its records (final.json, config.yaml)."
@@ -817,11 +821,7 @@ def run_budget(ckpt) -> dict:
                 c = load_checkpoint(p, attach=False)
                 if c.get('stage_hash') == rec['hash']: rows.append(_stage_row(p, c)); break
         else: raise InputError(ckpt, f"its stage {st!r} checkpoint (hash {rec['hash']}) is neither beside it nor at {rec['path']}")
-    last = _stage_row(ckpt, ck)
-    rows.append(last)
-    return dict(last, windows_seen=ck['step'] * ck['stage_config']['batch'], lr=ck['stage_config']['lr'],
-                stages=[r['stage'] for r in rows], stage_steps=[r['steps'] for r in rows], method_frames=sum(r['frames_seen'] for r in rows),
-                method_seconds=sum(r['seconds'] for r in rows), devices=sorted({r['device'] for r in rows}))
+    return _budget(rows + [_stage_row(ckpt, ck)], ck['stage_config']['lr'])
 
 def budget_table(ckpts: dict, # run label -> its final checkpoint, or {seed: final checkpoint}
                  ) -> pd.DataFrame:
