@@ -626,7 +626,7 @@ def sync_gate(scorer, # a lip-sync scorer (`syncnet.SyncScorer`)
 
 SYNCNET_NOTE = 'n/a (SyncNet weights absent: set $AVFACE_SYNCNET to syncnet_v2.model)'
 
-def score_real_restorations(restorers: dict, # label -> (restorer, its training seed)
+def score_real_restorations(restorers: dict, # label -> (restorer, its training seed), or a list of them (one per seed)
                             inputs: dict, # from `real_clip_inputs`
                             conditions: dict, # condition name -> degradation preset (None: the clip as it is)
                             scorer=None, # the lip-sync scorer for Sync_c / Sync_d (None: those rows are n/a with `sync_note`)
@@ -645,9 +645,11 @@ def score_real_restorations(restorers: dict, # label -> (restorer, its training 
     for cond, preset in conditions.items():
         for name, (v, lm, mf) in inputs.items():
             lq = v.frames if preset is None else D.apply(v.frames, v.fps, preset, seed=seed, key=name)[0]
-            outs = {f'LQ input ({cond})': (lq, np.nan)}
-            for lab, (R, sd) in restorers.items(): outs[f'{lab} ({cond})'] = (restore_frames(lq, v.audio, v.fps, R, warn=False)[0], sd)   # synthetic models on real clips, on purpose
-            for meth, (fr, sd) in outs.items():
+            outs = [(f'LQ input ({cond})', lq, np.nan)]
+            for lab, rs in restorers.items():                             # synthetic models on real clips, on purpose
+                for R, sd in ([rs] if isinstance(rs, tuple) else rs):    # one row set per training seed (paired by clip and seed)
+                    outs.append((f'{lab} ({cond})', restore_frames(lq, v.audio, v.fps, R, warn=False)[0], sd))
+            for meth, fr, sd in outs:
                 add(meth, name, sd, 'niqe', float(np.mean(M.niqe(fr[::niqe_every]))))
                 if scorer is not None:
                     s = scorer.score(fr, lm, mf, v.fps)
